@@ -1,0 +1,1 @@
+export function embedShaders(root?: string): number;

@@ -1,0 +1,2 @@
+export * from './transfer.js';
+export * from './space.js';

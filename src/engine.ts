@@ -1,0 +1,70 @@
+// The engine: one object that runs kernels on the GPU or on the CPU reference, chosen once.
+import { NoAdapterError } from './errors.js';
+import { GpuContext, type Notify } from './host/context.js';
+import type { AdapterReport } from './host/adapterInfo.js';
+import { orderedPalette, type OrderedPaletteParams, type Rgba8Image } from './kernels/orderedPalette.js';
+import { orderedPaletteGpu, type GpuRunOptions } from './kernels/orderedPalette.gpu.js';
+
+export type BackendChoice = 'auto' | 'gpu' | 'cpu';
+export const BACKENDS: readonly BackendChoice[] = ['auto', 'gpu', 'cpu'];
+
+export interface EngineOptions {
+  /** auto (default): the GPU when an adapter exists, else the CPU, said once through `notify`. */
+  readonly backend?: BackendChoice;
+  /** Run on this device instead of creating one. It is never destroyed by the engine. */
+  readonly device?: GPUDevice;
+  /** Where the engine reports things a user should know (fallbacks, device loss). Default: stderr. */
+  readonly notify?: Notify;
+}
+
+export interface KernelRun {
+  readonly indices: Uint8Array;
+  /** Kernel time from GPU timestamps, when the adapter has them. */
+  readonly gpuMs: number | null;
+}
+
+const stderrNotify: Notify = (m) => {
+  if (typeof process !== 'undefined' && process.stderr) process.stderr.write(`ditherforge: ${m}\n`);
+  else console.warn(`ditherforge: ${m}`);
+};
+
+export class Engine {
+  private constructor(
+    readonly backend: 'gpu' | 'cpu',
+    private readonly gpu: GpuContext | null,
+  ) {}
+
+  static async create(options: EngineOptions = {}): Promise<Engine> {
+    const choice = options.backend ?? 'auto';
+    const notify = options.notify ?? stderrNotify;
+    if (!BACKENDS.includes(choice)) throw new RangeError(`backend must be one of ${BACKENDS.join(', ')}, not ${String(choice)}`);
+    if (choice === 'cpu') return new Engine('cpu', null);
+    const ctx = await GpuContext.open({ notify, ...(options.device ? { device: options.device } : {}) });
+    if (ctx) return new Engine('gpu', ctx);
+    if (choice === 'gpu') {
+      throw new NoAdapterError('--backend gpu: no WebGPU adapter found (on Linux without a GPU, run scripts/setup.sh to install a software Vulkan driver)');
+    }
+    notify('no WebGPU adapter found; using the CPU backend');
+    return new Engine('cpu', null);
+  }
+
+  /** The adapter in use, or null on the CPU backend. */
+  get adapter(): AdapterReport | null {
+    return this.gpu?.handle.adapter ?? null;
+  }
+
+  /** The live GPU device (re-created if lost), for callers that want to share it; null on the CPU backend. */
+  async device(): Promise<GPUDevice | null> {
+    return this.gpu ? (await this.gpu.acquire()).device : null;
+  }
+
+  async orderedPalette(image: Rgba8Image, params: OrderedPaletteParams, options: GpuRunOptions = {}): Promise<KernelRun> {
+    if (!this.gpu) return { indices: orderedPalette(image, params), gpuMs: null };
+    return orderedPaletteGpu(await this.gpu.acquire(), image, params, options);
+  }
+
+  /** Frees GPU resources; a device the engine created is destroyed so the process can exit. */
+  destroy(): void {
+    this.gpu?.destroy();
+  }
+}

@@ -1,0 +1,70 @@
+// GPU side of orderedPalette: uploads the tables once, runs the image in row chunks that fit one binding,
+// and reads back packed indices.
+import type { GpuHandle } from '../host/device.js';
+import { getKernel } from '../host/pipelines.js';
+import { Recorder } from '../host/recorder.js';
+import { bindingLimit, rowChunks } from '../host/chunking.js';
+import type { OrderedPaletteParams, Rgba8Image } from './orderedPalette.js';
+
+export interface GpuRunOptions {
+  /** Caps a chunk's input binding, in bytes (tests use it to force many chunks). */
+  readonly maxChunkBytes?: number;
+  /** Fills the output buffer with this word before the dispatch, so tests can prove every element is written. */
+  readonly poison?: number;
+}
+
+export interface GpuRunResult {
+  readonly indices: Uint8Array;
+  readonly gpuMs: number | null;
+}
+
+const PIXELS_PER_WORKGROUP = 64 * 4;
+
+export async function orderedPaletteGpu(
+  gpu: GpuHandle,
+  image: Rgba8Image,
+  params: OrderedPaletteParams,
+  options: GpuRunOptions = {},
+): Promise<GpuRunResult> {
+  const { device } = gpu;
+  const kernel = await getKernel(device, 'orderedPalette', 'orderedPalette');
+  const { width, height } = image;
+  const indices = new Uint8Array(width * height);
+  const limit = Math.min(bindingLimit(device), options.maxChunkBytes ?? Infinity);
+  const chunks = rowChunks(height, width * 4, limit);
+  const rec = new Recorder(gpu, Math.max(1, chunks.length));
+  const STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
+  const tables = {
+    toLinear: rec.input(params.toLinear, 'toLinear'),
+    offsets: rec.input(params.offsets, 'offsets'),
+    palette: rec.input(params.palette, 'palette'),
+  };
+  const reads: Promise<void>[] = [];
+  for (const chunk of chunks) {
+    const pixelCount = chunk.count * width;
+    const words = Math.ceil(pixelCount / 4);
+    const src = new Uint8Array(image.data.buffer, image.data.byteOffset + chunk.first * width * 4, pixelCount * 4);
+    const pixels = rec.input(src, 'pixels');
+    const out = rec.buffer(words * 4, STORAGE | GPUBufferUsage.COPY_SRC, 'indices');
+    if (options.poison !== undefined) rec.upload(out, new Uint32Array(words).fill(options.poison));
+    rec.dispatch({
+      kernel,
+      buffers: { pixels, ...tables, indices: { buffer: out, offset: 0, size: words * 4 } },
+      uniforms: {
+        params: {
+          width,
+          firstRow: chunk.first,
+          pixelCount,
+          mapWidth: params.mapWidth,
+          mapHeight: params.mapHeight,
+          paletteSize: params.paletteSize,
+        },
+      },
+      workgroups: Math.ceil(pixelCount / PIXELS_PER_WORKGROUP),
+    });
+    reads.push(rec.read(out, 0, pixelCount).then((b) => indices.set(b, chunk.first * width)));
+  }
+  const { gpuMs } = await rec.finish();
+  await Promise.all(reads);
+  return { indices, gpuMs };
+}

@@ -1,0 +1,73 @@
+import { InputError } from '../errors.js';
+import type { ThresholdMap } from './thresholdMap.js';
+
+const MAX_SIDE = 256;
+
+/**
+ * Ordered-dither (Bayer) map for 1 to 3 axes, each a power of two from 1 to 256.
+ *
+ * Bit-interleaving construction: coordinate bit 0 of every axis decides the most significant digit of the rank,
+ * bit 1 the next digit, and so on. Within a level, the digit orders the 2 (or 2x2, 2x2x2) cell block so that its
+ * first half is a checkerboard, recursively; for square 2D sizes this is exactly the classic recursive Bayer
+ * matrix. Because the finest level is the most significant, every rank prefix [0, m) is spread over the whole
+ * tile before any block gets a second point.
+ *
+ * `input` labels the InputError for bad sizes (the CLI passes '--method').
+ */
+export function bayer(sizes: readonly number[], input = 'bayer'): ThresholdMap {
+  if (sizes.length < 1 || sizes.length > 3) {
+    throw new InputError(input, `a Bayer map needs 1 to 3 sizes, got ${sizes.length}`);
+  }
+  for (const s of sizes) {
+    if (!Number.isInteger(s) || s < 1 || s > MAX_SIDE || (s & (s - 1)) !== 0) {
+      throw new InputError(input, `Bayer size ${s} must be a power of two from 1 to ${MAX_SIDE}`);
+    }
+  }
+  const [sx = 1, sy = 1, sz = 1] = sizes;
+  const bits = [sx, sy, sz].map((s) => Math.log2(s));
+  const levels = Math.max(...bits);
+  const values = new Uint32Array(sx * sy * sz);
+  const c = [0, 0, 0];
+  let i = 0;
+  for (c[2] = 0; c[2] < sz; c[2]++) {
+    for (c[1] = 0; c[1] < sy; c[1]++) {
+      for (c[0] = 0; c[0] < sx; c[0]++) {
+        let v = 0;
+        for (let l = 0; l < levels; l++) {
+          // The coordinate bits of the axes that are still being subdivided at this level, in x, y, z order.
+          const b: number[] = [];
+          for (let a = 0; a < 3; a++) if (l < bits[a]!) b.push((c[a]! >> l) & 1);
+          v = (v << b.length) | levelDigit(b);
+        }
+        values[i++] = v;
+      }
+    }
+  }
+  const name =
+    sz > 1
+      ? sx === sy && sy === sz
+        ? `bayer3d${sx}`
+        : `bayer3d${sx}x${sy}x${sz}`
+      : sx === sy
+        ? `bayer${sx}`
+        : `bayer${sx}x${sy}`;
+  return { name, size: [sx, sy, sz], values, scale: values.length };
+}
+
+/**
+ * Rank of a cell within its 2, 2x2 or 2x2x2 block. The top bit is the parity (checkerboard), so the first half of
+ * the block is as spread out as possible; the next bit splits that half into diagonal pairs. 2D: [[0,2],[3,1]].
+ */
+function levelDigit(b: number[]): number {
+  const [x = 0, y = 0, z = 0] = b;
+  switch (b.length) {
+    case 1:
+      return x;
+    case 2:
+      return ((x ^ y) << 1) | y;
+    case 3:
+      return ((x ^ y ^ z) << 2) | ((x ^ y) << 1) | y;
+    default:
+      return 0;
+  }
+}

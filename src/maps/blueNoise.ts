@@ -1,0 +1,313 @@
+import { InputError } from '../errors.js';
+import { nodeBuiltins } from './node.js';
+import type { ThresholdMap } from './thresholdMap.js';
+
+/** Bump whenever the generator's output changes: it is part of the cache file name and header. */
+export const BLUE_NOISE_VERSION = 1;
+
+const SIGMA = 1.5;
+/** Truncated window: offsets with |d| <= 3 sigma. The tail beyond holds well under 1% of the kernel's weight. */
+const RADIUS = Math.floor(3 * SIGMA);
+/** Fixed-point scale of the kernel weights: energies are integers, so sums are exact and ties are real ties. */
+const WEIGHT_ONE = 1 << 20;
+const MAGIC = 0x4e424644; // 'DFBN' little-endian
+
+const memo = new Map<string, ThresholdMap>();
+
+/**
+ * Void-and-cluster blue-noise mask (Ulichney 1993), toroidal, 2D (each side a power of two from 8 to 256) or
+ * 3D (4 to 64). Values are a permutation of 0..N-1, scale N. The same sizes give the same map on every machine.
+ * Memoised per process and cached on disk under $XDG_CACHE_HOME/ditherforge (or ~/.cache/ditherforge).
+ */
+export function blueNoise(sizes: readonly number[], input = 'bluenoise'): ThresholdMap {
+  const dims = checkSizes(sizes, input);
+  const name = blueNoiseName(dims);
+  let map = memo.get(name);
+  if (map) return map;
+  const path = blueNoiseCachePath(dims);
+  map = path === undefined ? undefined : readCache(path, dims, name);
+  if (!map) {
+    map = build(dims, name);
+    if (path !== undefined) writeCache(path, map);
+  }
+  memo.set(name, map);
+  return map;
+}
+
+/** Generates the mask afresh, bypassing the memo and the disk cache. */
+export function generateBlueNoise(sizes: readonly number[], input = 'bluenoise'): ThresholdMap {
+  const dims = checkSizes(sizes, input);
+  return build(dims, blueNoiseName(dims));
+}
+
+/** Forgets the in-process memo (the disk cache stays), so the next blueNoise() call reads the disk or generates. */
+export function clearBlueNoiseMemo(): void {
+  memo.clear();
+}
+
+/** Where blueNoise() caches these sizes, or undefined where there is no file system (browser). */
+export function blueNoiseCachePath(sizes: readonly number[]): string | undefined {
+  const node = nodeBuiltins();
+  if (!node) return undefined;
+  const [sx = 1, sy = 1, sz = 1] = sizes;
+  // XDG says to ignore a relative XDG_CACHE_HOME.
+  const xdg = process.env.XDG_CACHE_HOME;
+  const root = xdg && node.path.isAbsolute(xdg) ? xdg : node.path.join(node.os.homedir(), '.cache');
+  return node.path.join(root, 'ditherforge', `bluenoise-v${BLUE_NOISE_VERSION}-${sx}x${sy}x${sz}.bin`);
+}
+
+type Dims = readonly [number, number, number];
+
+function checkSizes(sizes: readonly number[], input: string): Dims {
+  const d3 = sizes.length === 3;
+  if (sizes.length !== 2 && !d3) throw new InputError(input, `blue noise needs 2 or 3 sizes, got ${sizes.length}`);
+  const [lo, hi] = d3 ? [4, 64] : [8, 256];
+  for (const s of sizes) {
+    if (!Number.isInteger(s) || s < lo || s > hi || (s & (s - 1)) !== 0) {
+      throw new InputError(input, `${d3 ? '3D' : '2D'} blue-noise size ${s} must be a power of two from ${lo} to ${hi}`);
+    }
+  }
+  return [sizes[0]!, sizes[1]!, sizes[2] ?? 1];
+}
+
+function blueNoiseName([sx, sy, sz]: Dims): string {
+  if (sz > 1) return sx === sy && sy === sz ? `bluenoise3d${sx}` : `bluenoise3d${sx}x${sy}x${sz}`;
+  return sx === sy ? `bluenoise${sx}` : `bluenoise${sx}x${sy}`;
+}
+
+function build(dims: Dims, name: string): ThresholdMap {
+  return { name, size: [dims[0], dims[1], dims[2]], values: voidAndCluster(dims), scale: dims[0] * dims[1] * dims[2] };
+}
+
+/** Cells per leaf of the search trees: a leaf is rescanned whole, which keeps the trees small and cached. */
+const BLOCK = 16;
+
+/**
+ * Minimum of n keys, as a complete binary tree of minima (leaf i at n + i). A point update climbs only while
+ * the minimum it affects changes, usually a level or two.
+ */
+class MinTree {
+  readonly t: Float64Array;
+
+  constructor(private readonly n: number) {
+    this.t = new Float64Array(2 * n).fill(Infinity);
+  }
+
+  get min(): number {
+    return this.t[1]!;
+  }
+
+  rebuild(key: (i: number) => number): void {
+    const { n, t } = this;
+    for (let i = 0; i < n; i++) t[n + i] = key(i);
+    for (let p = n - 1; p >= 1; p--) t[p] = Math.min(t[2 * p]!, t[2 * p + 1]!);
+  }
+
+  set(i: number, k: number): void {
+    const t = this.t;
+    let p = this.n + i;
+    if (t[p] === k) return;
+    t[p] = k;
+    for (p >>= 1; p >= 1; p >>= 1) {
+      const v = Math.min(t[2 * p]!, t[2 * p + 1]!);
+      if (t[p] === v) break;
+      t[p] = v;
+    }
+  }
+}
+
+/**
+ * Ranks of void-and-cluster for a power-of-two torus. Each step needs the extreme energy over all cells, but a
+ * toggle changes only the ~60 (2D) or ~400 (3D) cells in the kernel window, so the extremes are kept per block of
+ * cells in a tree and only the touched blocks are rescanned, instead of all N cells every step.
+ */
+function voidAndCluster([sx, sy, sz]: Dims): Uint32Array {
+  const n = sx * sy * sz;
+  const lx = Math.log2(sx);
+  const lxy = lx + Math.log2(sy);
+  const [mx, my, mz] = [sx - 1, sy - 1, sz - 1];
+
+  // Kernel offsets inside the 3-sigma ball; weights rounded once, so all later arithmetic is integer.
+  const offs: number[][] = [];
+  const rz = sz > 1 ? RADIUS : 0;
+  for (let dz = -rz; dz <= rz; dz++) {
+    for (let dy = -RADIUS; dy <= RADIUS; dy++) {
+      for (let dx = -RADIUS; dx <= RADIUS; dx++) {
+        const d2 = dx * dx + dy * dy + dz * dz;
+        if (d2 <= 9 * SIGMA * SIGMA) offs.push([dx, dy, dz, Math.round(WEIGHT_ONE * Math.exp(-d2 / (2 * SIGMA * SIGMA)))]);
+      }
+    }
+  }
+  const m = offs.length;
+  const [odx, ody, odz, ow] = [0, 1, 2, 3].map((c) => Int32Array.from(offs, (o) => o[c]!)) as [
+    Int32Array,
+    Int32Array,
+    Int32Array,
+    Int32Array,
+  ];
+
+  const energy = new Int32Array(n); // sum of kernel weights of the ones, self included (< 2^29)
+  const one = new Uint8Array(n);
+  // Block keys pack (energy, cell index) exactly into a double (< 2^47), so ties go to the lowest index. The
+  // tightest cluster is the one with the highest energy, the largest void the zero with the lowest.
+  const clusterKey = (b: number): number => {
+    let best = -1;
+    let e = -1;
+    for (let c = b * BLOCK; c < (b + 1) * BLOCK; c++) {
+      if (one[c] && energy[c]! > e) [best, e] = [c, energy[c]!];
+    }
+    return best < 0 ? Infinity : -e * n + best;
+  };
+  const voidKey = (b: number): number => {
+    let best = -1;
+    let e = Infinity;
+    for (let c = b * BLOCK; c < (b + 1) * BLOCK; c++) {
+      if (!one[c] && energy[c]! < e) [best, e] = [c, energy[c]!];
+    }
+    return best < 0 ? Infinity : e * n + best;
+  };
+  const cell = (key: number): number => key - Math.floor(key / n) * n;
+  const blocks = n / BLOCK;
+  const clusters = new MinTree(blocks);
+  const voids = new MinTree(blocks);
+  let trackClusters = false;
+  let trackVoids = false;
+  const stamp = new Int32Array(blocks);
+  let epoch = 0;
+  const touched = new Int32Array(m);
+
+  const toggle = (i: number, on: boolean): void => {
+    one[i] = on ? 1 : 0;
+    const x = i & mx;
+    const y = (i >> lx) & my;
+    const z = i >> lxy;
+    let count = 0;
+    epoch++;
+    for (let k = 0; k < m; k++) {
+      // Masks wrap negative offsets too (two's complement), so the window is toroidal even on tiny tiles.
+      const j = (((z + odz[k]!) & mz) << lxy) | (((y + ody[k]!) & my) << lx) | ((x + odx[k]!) & mx);
+      energy[j] += on ? ow[k]! : -ow[k]!;
+      const b = j / BLOCK;
+      if (stamp[b] !== epoch) {
+        stamp[b] = epoch;
+        touched[count++] = b;
+      }
+    }
+    for (let k = 0; k < count; k++) {
+      const b = touched[k]!;
+      if (trackClusters) clusters.set(b, clusterKey(b));
+      if (trackVoids) voids.set(b, voidKey(b));
+    }
+  };
+
+  // Phase 0: a seeded random pattern of ~10% ones, relaxed by moving the tightest cluster into the largest void
+  // until the point just removed is itself the largest void.
+  const rand = mulberry32(0x64697468 ^ Math.imul(sx, 73856093) ^ Math.imul(sy, 19349663) ^ Math.imul(sz, 83492791));
+  const ones = Math.max(1, Math.floor(n / 10));
+  for (let placed = 0; placed < ones; ) {
+    const i = rand() & (n - 1);
+    if (!one[i]) {
+      toggle(i, true);
+      placed++;
+    }
+  }
+  clusters.rebuild(clusterKey);
+  voids.rebuild(voidKey);
+  [trackClusters, trackVoids] = [true, true];
+  for (let iter = 0; iter < 4 * n; iter++) {
+    const c = cell(clusters.min);
+    toggle(c, false);
+    const v = cell(voids.min);
+    toggle(v, true);
+    if (v === c) break;
+  }
+  const protoOne = one.slice();
+  const protoEnergy = energy.slice();
+  const ranks = new Uint32Array(n);
+
+  // Phase 1: remove the tightest cluster repeatedly; the points removed last get the lowest ranks.
+  trackVoids = false;
+  for (let r = ones - 1; r >= 0; r--) {
+    const c = cell(clusters.min);
+    toggle(c, false);
+    ranks[c] = r;
+  }
+
+  // Phases 2 and 3: from the prototype, fill the largest void repeatedly. Ulichney's phase 3 (past half full)
+  // picks the tightest cluster of zeros by the zeros' energy, which at every zero is a constant minus the ones'
+  // energy, so it is exactly this same choice, ties included.
+  one.set(protoOne);
+  energy.set(protoEnergy);
+  voids.rebuild(voidKey);
+  [trackClusters, trackVoids] = [false, true];
+  for (let r = ones; r < n; r++) {
+    const v = cell(voids.min);
+    toggle(v, true);
+    ranks[v] = r;
+  }
+  return ranks;
+}
+
+/** mulberry32: a tiny 32-bit PRNG, bit-exact everywhere (only Math.imul, shifts and xors). */
+function mulberry32(seed: number): () => number {
+  let a = seed | 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+}
+
+// Cache file: 'DFBN', version, sx, sy, sz (u32 LE each), then the N values as u16 LE (N <= 65536) or u32 LE.
+const HEADER = 20;
+
+function readCache(path: string, [sx, sy, sz]: Dims, name: string): ThresholdMap | undefined {
+  const n = sx * sy * sz;
+  const width = n <= 0x10000 ? 2 : 4;
+  let bytes: Uint8Array;
+  try {
+    bytes = nodeBuiltins()!.fs.readFileSync(path);
+  } catch {
+    return undefined;
+  }
+  if (bytes.length !== HEADER + n * width) return undefined;
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const header = [MAGIC, BLUE_NOISE_VERSION, sx, sy, sz];
+  if (header.some((v, k) => dv.getUint32(4 * k, true) !== v)) return undefined;
+  const values = new Uint32Array(n);
+  const seen = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = width === 2 ? dv.getUint16(HEADER + 2 * i, true) : dv.getUint32(HEADER + 4 * i, true);
+    if (v >= n || seen[v]) return undefined; // corrupt: not a permutation
+    seen[v] = 1;
+    values[i] = v;
+  }
+  return { name, size: [sx, sy, sz], values, scale: n };
+}
+
+let tmpCounter = 0;
+
+/** Best effort: an unwritable cache directory just means regenerating next time. */
+function writeCache(path: string, map: ThresholdMap): void {
+  const { fs, path: pathMod } = nodeBuiltins()!;
+  const n = map.values.length;
+  const width = n <= 0x10000 ? 2 : 4;
+  const bytes = new Uint8Array(HEADER + n * width);
+  const dv = new DataView(bytes.buffer);
+  [MAGIC, BLUE_NOISE_VERSION, ...map.size].forEach((v, k) => dv.setUint32(4 * k, v, true));
+  map.values.forEach((v, i) => (width === 2 ? dv.setUint16(HEADER + 2 * i, v, true) : dv.setUint32(HEADER + 4 * i, v, true)));
+  // Write then rename, so a concurrent reader never sees a half-written file.
+  const tmp = `${path}.${process.pid}.${tmpCounter++}.tmp`;
+  try {
+    fs.mkdirSync(pathMod.dirname(path), { recursive: true });
+    fs.writeFileSync(tmp, bytes);
+    fs.renameSync(tmp, path);
+  } catch {
+    try {
+      fs.rmSync(tmp, { force: true });
+    } catch {
+      // nothing more to do
+    }
+  }
+}

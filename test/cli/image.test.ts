@@ -1,0 +1,96 @@
+// `ditherforge image` end to end: both backends give the same file, JSON reports, backend selection, bad input.
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { encode } from 'fast-png';
+import { describe, expect, test } from 'vitest';
+import { decodePng } from '../../src/formats/index.js';
+import { ditherforge, NO_ADAPTER, ourLines, tempDir } from '../helpers/cli.js';
+import { randomBytes } from '../helpers/random.js';
+
+const dir = tempDir();
+const input = join(dir, 'in.png');
+writeFileSync(input, encode({ width: 203, height: 77, data: randomBytes(203 * 77 * 4, 42), channels: 4, depth: 8 }));
+
+describe('ditherforge image', () => {
+  test('GPU and CPU write byte-identical files, and --json reports the run', () => {
+    const outs: Buffer[] = [];
+    for (const backend of ['gpu', 'cpu']) {
+      const out = join(dir, `out-${backend}.png`);
+      const r = ditherforge(['image', input, '-o', out, '--palette', 'pico8', '--method', 'bayer8', '--backend', backend, '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      const report = JSON.parse(r.stdout) as Record<string, unknown>;
+      expect(report).toMatchObject({ backend, width: 203, height: 77 });
+      expect(typeof report.milliseconds).toBe('number');
+      expect(report.adapter === null).toBe(backend === 'cpu');
+      outs.push(readFileSync(out));
+    }
+    expect(outs[0]!.equals(outs[1]!)).toBe(true);
+    const decoded = decodePng(outs[0]!, 'out');
+    expect(decoded.source.colorType).toBe('indexed');
+    expect(decoded.source.bitDepth).toBe(4); // 16 colours
+  });
+
+  test('--backend auto without an adapter says so once and uses the CPU, with the same output', () => {
+    const out = join(dir, 'auto.png');
+    const r = ditherforge(['image', input, '-o', out, '--palette', 'pico8', '--json'], NO_ADAPTER);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).backend).toBe('cpu');
+    expect(ourLines(r.stderr)).toEqual(['ditherforge: no WebGPU adapter found; using the CPU backend']);
+    expect(readFileSync(out).equals(readFileSync(join(dir, 'out-cpu.png')))).toBe(true);
+  });
+
+  test('--backend gpu without an adapter is a one-line error and writes nothing', () => {
+    const out = join(dir, 'nogpu.png');
+    const r = ditherforge(['image', input, '-o', out, '--backend', 'gpu'], NO_ADAPTER);
+    expect(r.code).not.toBe(0);
+    expect(ourLines(r.stderr)).toHaveLength(1);
+    expect(ourLines(r.stderr)[0]).toMatch(/no WebGPU adapter/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  test('--help lists the options with their defaults', () => {
+    const r = ditherforge(['image', '--help']);
+    expect(r.code).toBe(0);
+    for (const s of ['--palette', '--method', '--backend', '--json', 'default: "bw"', 'default: "bayer8"', 'default: "auto"']) {
+      expect(r.stdout).toContain(s);
+    }
+  });
+});
+
+describe('bad input: one line, non-zero exit, no output file', () => {
+  const png = readFileSync(input);
+  const hugeHeader = Buffer.from(png.subarray(0, 33));
+  hugeHeader.writeUInt32BE(100000, 16);
+  hugeHeader.writeUInt32BE(100000, 20);
+  const cases: [string, Uint8Array | string][] = [
+    ['truncated.png', png.subarray(0, Math.floor(png.length / 2))],
+    ['text.png', 'this is not an image\n'],
+    ['empty.png', new Uint8Array(0)],
+    ['huge.png', hugeHeader],
+  ];
+  for (const [name, bytes] of cases) {
+    test(name, () => {
+      const bad = join(dir, name);
+      writeFileSync(bad, bytes);
+      const out = join(dir, `bad-${name}`);
+      const before = readdirSync(dir).length;
+      const r = ditherforge(['image', bad, '-o', out, '--backend', 'cpu']);
+      expect(r.code).not.toBe(0);
+      const lines = ourLines(r.stderr);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(bad);
+      expect(existsSync(out)).toBe(false);
+      expect(readdirSync(dir).length).toBe(before); // no temp file left either
+    });
+  }
+
+  test('a missing file and a bad option value name the input', () => {
+    const missing = ditherforge(['image', join(dir, 'nope.png'), '-o', join(dir, 'x.png')]);
+    expect(missing.code).not.toBe(0);
+    expect(ourLines(missing.stderr)[0]).toMatch(/nope\.png/);
+    const badPalette = ditherforge(['image', input, '-o', join(dir, 'x.png'), '--palette', 'nosuchpreset']);
+    expect(badPalette.code).not.toBe(0);
+    expect(ourLines(badPalette.stderr)[0]).toMatch(/nosuchpreset/);
+    expect(existsSync(join(dir, 'x.png'))).toBe(false);
+  });
+});

@@ -1,0 +1,102 @@
+// The host: device loss and recovery, a caller's device, typed errors, reflection-derived layouts, buffer reuse.
+import { describe, expect, test } from 'vitest';
+import { Engine } from '../../src/engine.js';
+import { DeviceLostError, KernelError } from '../../src/errors.js';
+import { requestGpu } from '../../src/host/device.js';
+import { getKernel, shaderSource } from '../../src/host/pipelines.js';
+import { Recorder } from '../../src/host/recorder.js';
+import { reflectKernel } from '../../src/host/reflect.js';
+import { sizeClass } from '../../src/host/bufferPool.js';
+import { bayer } from '../../src/maps/bayer.js';
+import { orderedPalette, orderedPaletteParams } from '../../src/kernels/orderedPalette.js';
+import { randomBytes, randomImage } from '../helpers/random.js';
+import { gpuEngine } from '../helpers/gpu.js';
+
+const params = orderedPaletteParams(bayer([8, 8]), randomBytes(8 * 3, 1));
+const image = randomImage(45, 33, 2);
+const expected = orderedPalette(image, params);
+
+describe('device loss', () => {
+  test('is reported and the next call runs on a new device with the same result', async () => {
+    const messages: string[] = [];
+    const engine = await Engine.create({ backend: 'gpu', notify: (m) => messages.push(m) });
+    const first = await engine.device();
+    first!.destroy();
+    await first!.lost;
+    const run = await engine.orderedPalette(image, params);
+    expect(Buffer.from(run.indices).equals(Buffer.from(expected))).toBe(true);
+    const second = await engine.device();
+    expect(second).not.toBe(first);
+    expect(messages.some((m) => /device lost/.test(m))).toBe(true);
+    engine.destroy();
+  });
+
+  test("a caller's lost device is reported, not replaced", async () => {
+    const handle = (await requestGpu())!;
+    const engine = await Engine.create({ device: handle.device, notify: () => {} });
+    expect(engine.adapter?.source).toBe('caller');
+    handle.device.destroy();
+    await handle.device.lost;
+    await expect(engine.orderedPalette(image, params)).rejects.toBeInstanceOf(DeviceLostError);
+  });
+});
+
+test("a caller's device is used and left alive by destroy()", async () => {
+  const handle = (await requestGpu())!;
+  const engine = await Engine.create({ device: handle.device });
+  expect(await engine.device()).toBe(handle.device);
+  const run = await engine.orderedPalette(image, params);
+  expect(Buffer.from(run.indices).equals(Buffer.from(expected))).toBe(true);
+  engine.destroy();
+  const again = await Engine.create({ device: handle.device });
+  expect(Buffer.from((await again.orderedPalette(image, params)).indices).equals(Buffer.from(expected))).toBe(true);
+  handle.device.destroy();
+});
+
+test('a validation error inside a batch becomes a KernelError naming the kernel', async () => {
+  const engine = await gpuEngine();
+  const gpu = (await requestGpu())!;
+  const kernel = await getKernel(gpu.device, 'orderedPalette', 'orderedPalette');
+  const rec = new Recorder(gpu);
+  const dead = rec.buffer(1024, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, 'dead');
+  const ok = rec.input(new Uint32Array(256), 'ok');
+  dead.destroy();
+  rec.dispatch({
+    kernel,
+    buffers: { pixels: dead, toLinear: ok, offsets: ok, palette: ok, indices: rec.buffer(1024, GPUBufferUsage.STORAGE, 'out') },
+    uniforms: { params: { width: 1, firstRow: 0, pixelCount: 1, mapWidth: 1, mapHeight: 1, paletteSize: 1 } },
+    workgroups: 1,
+  });
+  const err = await rec.finish().catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(KernelError);
+  expect((err as KernelError).kernel).toBe('orderedPalette/orderedPalette');
+  expect((err as Error).message).toMatch(/^kernel orderedPalette\/orderedPalette: GPU validation error/);
+  gpu.device.destroy();
+  engine.destroy();
+});
+
+test('bind group layouts come from the WGSL', () => {
+  const r = reflectKernel(shaderSource('orderedPalette'), 'orderedPalette');
+  expect(r.workgroupSize).toEqual([64, 1, 1]);
+  const kinds = Object.fromEntries(r.bindings.map((b) => [b.name, b.kind]));
+  expect(kinds).toEqual({
+    params: 'uniform',
+    pixels: 'read-only-storage',
+    toLinear: 'read-only-storage',
+    offsets: 'read-only-storage',
+    palette: 'read-only-storage',
+    indices: 'storage',
+  });
+  const members = r.bindings.find((b) => b.name === 'params')?.members;
+  expect([...(members?.keys() ?? [])]).toEqual(['width', 'firstRow', 'pixelCount', 'mapWidth', 'mapHeight', 'paletteSize']);
+  expect(members?.get('paletteSize')?.offset).toBe(20);
+});
+
+test('buffer size classes waste at most 1/8 and are stable', () => {
+  for (const n of [1, 255, 256, 257, 1000, 65537, 1_000_000, 134_217_728, 134_217_729]) {
+    const c = sizeClass(n);
+    expect(c).toBeGreaterThanOrEqual(n);
+    expect(c).toBeLessThanOrEqual(Math.max(256, n * 1.125 + 256));
+    expect(sizeClass(c)).toBe(c);
+  }
+});

@@ -1,0 +1,88 @@
+// GPU against the CPU reference, byte for byte, for the orderedPalette kernel.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Engine } from '../../src/engine.js';
+import { bayer } from '../../src/maps/bayer.js';
+import { orderedPalette, orderedPaletteParams } from '../../src/kernels/orderedPalette.js';
+import { randomBytes, randomImage } from '../helpers/random.js';
+import { gpuEngine } from '../helpers/gpu.js';
+
+const BW = new Uint8Array([0, 0, 0, 255, 255, 255]);
+const POISON = 0xffffffff; // index 255, impossible with palettes of fewer than 255 colours
+
+let engine: Engine;
+beforeAll(async () => {
+  engine = await gpuEngine();
+});
+afterAll(() => engine.destroy());
+
+function same(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.from(a).equals(Buffer.from(b));
+}
+
+describe('orderedPalette on the GPU equals the CPU reference', () => {
+  const sizes: [number, number][] = [
+    [1, 1], [1, 17], [17, 1], [2, 3], [3, 5], [5, 7], [63, 7], [64, 3], [65, 9], [129, 3], [250, 7], [257, 129], [513, 301],
+  ];
+  const palettes: [string, Uint8Array][] = [
+    ['bw', BW],
+    ['random 16', randomBytes(16 * 3, 99)],
+    ['random 200', randomBytes(200 * 3, 7)],
+  ];
+  for (const [w, h] of sizes) {
+    for (const [name, pal] of palettes) {
+      test(`${w}x${h}, ${name}`, async () => {
+        const image = randomImage(w, h, w * 1000 + h);
+        const params = orderedPaletteParams(bayer([8, 8]), pal);
+        const gpu = await engine.orderedPalette(image, params, { poison: POISON });
+        const cpu = orderedPalette(image, params);
+        expect(gpu.indices.length).toBe(w * h);
+        expect(gpu.indices.includes(255)).toBe(false); // every element was written
+        expect(same(gpu.indices, cpu)).toBe(true);
+      });
+    }
+  }
+
+  test('other threshold maps (rectangular, 2x2, 256x256) follow the same rule', async () => {
+    const image = randomImage(301, 77, 3);
+    for (const map of [bayer([8, 4]), bayer([2, 2]), bayer([256, 256]), bayer([4, 16])]) {
+      const params = orderedPaletteParams(map, randomBytes(16 * 3, map.values.length));
+      const gpu = await engine.orderedPalette(image, params, { poison: POISON });
+      expect(same(gpu.indices, orderedPalette(image, params)), map.name).toBe(true);
+    }
+  });
+
+  test('ties go to the lowest index on both backends (duplicate palette entries)', async () => {
+    const pal = new Uint8Array([10, 20, 30, 0, 0, 0, 10, 20, 30, 0, 0, 0, 255, 255, 255]);
+    const image = randomImage(97, 31, 11);
+    const params = orderedPaletteParams(bayer([8, 8]), pal);
+    const gpu = await engine.orderedPalette(image, params);
+    expect(same(gpu.indices, orderedPalette(image, params))).toBe(true);
+    expect(gpu.indices.includes(2)).toBe(false);
+    expect(gpu.indices.includes(3)).toBe(false);
+  });
+});
+
+describe('chunking', () => {
+  test('any chunk size gives the same bits as one chunk', async () => {
+    const image = randomImage(333, 211, 5);
+    const params = orderedPaletteParams(bayer([8, 8]), randomBytes(16 * 3, 5));
+    const whole = await engine.orderedPalette(image, params);
+    for (const rows of [1, 3, 7, 64]) {
+      const chunked = await engine.orderedPalette(image, params, { maxChunkBytes: rows * 333 * 4, poison: POISON });
+      expect(same(chunked.indices, whole.indices), `${rows} rows per chunk`).toBe(true);
+    }
+    expect(same(whole.indices, orderedPalette(image, params))).toBe(true);
+  });
+
+  test('the largest binding the device allows, plus one row that spills into a second chunk', async () => {
+    const device = (await engine.device())!;
+    const limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+    const width = 8192;
+    const fullRows = Math.floor(limit / (width * 4));
+    const image = randomImage(width, fullRows + 1, 1234);
+    const params = orderedPaletteParams(bayer([8, 8]), BW);
+    const gpu = await engine.orderedPalette(image, params, { poison: POISON });
+    expect(gpu.indices.includes(255)).toBe(false);
+    expect(same(gpu.indices, orderedPalette(image, params))).toBe(true);
+  }, 300_000);
+});
