@@ -2,7 +2,7 @@
 import { Engine } from '../src/engine.js';
 import { NoAdapterError } from '../src/errors.js';
 import { adapterLabel } from '../src/host/adapterInfo.js';
-import { orderedPaletteParams, type Rgba8Image } from '../src/kernels/orderedPalette.js';
+import { orderedPaletteParams, type RgbaImage } from '../src/kernels/orderedPalette.js';
 import { bayer } from '../src/maps/bayer.js';
 import { getPreset, PRESET_NAMES } from '../src/palette/presets.js';
 import { makeSelfTest, type SelfTest } from './selfTest.js';
@@ -42,7 +42,7 @@ for (const name of PRESET_NAMES.flatMap((n) => (n === 'grays-N' ? ['grays-2', 'g
 }
 
 /** A hue sweep left to right, white at the top through full colour to black at the bottom. */
-function defaultImage(width = 384, height = 240): Rgba8Image {
+function defaultImage(width = 384, height = 240): RgbaImage {
   const data = new Uint8ClampedArray(width * height * 4);
   for (let y = 0; y < height; y++) {
     const t = y / (height - 1);
@@ -68,7 +68,7 @@ function defaultImage(width = 384, height = 240): Rgba8Image {
   return { width, height, data };
 }
 
-async function decodeFile(file: File): Promise<Rgba8Image> {
+async function decodeFile(file: File): Promise<RgbaImage> {
   const bitmap = await createImageBitmap(file);
   const scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
   const width = Math.max(1, Math.round(bitmap.width * scale));

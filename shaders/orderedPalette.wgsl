@@ -1,34 +1,61 @@
-// Ordered dithering of RGBA8 pixels to a palette: decode sRGB through a host table, add the threshold map's
-// offset in linear light, pick the nearest palette colour. Integers only, so the CPU reference
-// (src/kernels/orderedPalette.ts) gives the same bits. Four pixels per invocation, four indices per u32.
+// Ordered dithering to a palette by threshold offsets: decode each pixel through a host table, add the threshold
+// map's offset, and pick the nearest palette colour in the chosen distance space. Integers only, so the CPU
+// reference (src/kernels/orderedPalette.ts) gives the same bits. Four pixels per invocation, four indices per u32.
+//!include colorSpace
 
 struct Params {
-  width: u32,        // image width in pixels
-  firstRow: u32,     // row of this chunk's first pixel in the whole image (thresholds use absolute rows)
-  pixelCount: u32,   // pixels in this chunk
+  width: u32,            // image width in pixels
+  firstRow: u32,         // row of this chunk's first pixel in the whole image (thresholds use absolute rows)
+  pixelCount: u32,       // pixels in this chunk
+  wide: u32,             // 0: RGBA8, one u32 per pixel; 1: RGBA16, two u32 per pixel
   mapWidth: u32,
   mapHeight: u32,
-  paletteSize: u32,
+  transparent: u32,      // the index written for transparent pixels
+  gridDim: u32,          // nearest-colour grid: cells per axis (see src/kernels/nearestGrid.ts)
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-@group(0) @binding(1) var<storage, read> pixels: array<u32>;        // RGBA8, R in the low byte
-@group(0) @binding(2) var<storage, read> toLinear: array<u32>;      // 256 entries: sRGB code → linear Q16
-@group(0) @binding(3) var<storage, read> offsets: array<i32>;       // per map cell, Q16 offset in linear light
-@group(0) @binding(4) var<storage, read> palette: array<vec4<i32>>; // palette in linear Q12 (xyz)
-@group(0) @binding(5) var<storage, read_write> indices: array<u32>; // 4 indices per word, pixel 0 in the low byte
+@group(0) @binding(1) var<storage, read> pixels: array<u32>;
+@group(0) @binding(2) var<storage, read> toLinear: array<u32>;    // input code → Q16 (256 or 65536 entries)
+@group(0) @binding(3) var<storage, read> cells: array<vec2<i32>>; // per map cell: (Q16 offset, alpha cut)
+@group(0) @binding(4) var<storage, read> palette: array<vec4<i32>>; // space coordinates (xyz)
+// The nearest-colour grid over linear RGB: 65536 words mapping a Q16 value to its cell along an axis, then one
+// word per cell (start << 9 | count) into the candidate lists that follow.
+@group(0) @binding(5) var<storage, read> nearestGrid: array<u32>;
+@group(0) @binding(6) var<storage, read_write> indices: array<u32>; // 4 per word, pixel 0 in the low byte
 
 const WORKGROUP: u32 = 64u;
 
-fn nearest(c: vec3<i32>) -> u32 {
+const AXIS_WORDS: u32 = 65536u;
+
+// Exact nearest colour to the linear colour `lin`: its grid cell's candidate list holds every palette entry that
+// can be nearest to some colour of the cell, in index order, so the strict < keeps the lowest index among ties,
+// exactly as a search of the whole palette would.
+fn nearest(lin: vec3<i32>) -> u32 {
+  let c = toSpace(lin);
+  let g = vec3<u32>(nearestGrid[lin.x], nearestGrid[lin.y], nearestGrid[lin.z]);
+  let cell = nearestGrid[AXIS_WORDS + (g.z * params.gridDim + g.y) * params.gridDim + g.x];
+  let start = cell >> 9u;
+  let end = start + (cell & 511u);
   var best = 0u;
   var bestD = 0x7fffffff;
-  for (var i = 0u; i < params.paletteSize; i++) {
+  for (var k = start; k < end; k++) {
+    let i = nearestGrid[k];
     let d = c - palette[i].xyz;
     let dist = d.x * d.x + d.y * d.y + d.z * d.z;
-    if (dist < bestD) { bestD = dist; best = i; }  // strict: ties keep the lowest index
+    if (dist < bestD) { bestD = dist; best = i; }
   }
   return best;
+}
+
+fn fetch(p: u32) -> vec4<u32> {
+  if (params.wide == 0u) {
+    let v = pixels[p];
+    return vec4<u32>(v & 0xffu, (v >> 8u) & 0xffu, (v >> 16u) & 0xffu, (v >> 24u) * 257u);
+  }
+  let lo = pixels[2u * p];
+  let hi = pixels[2u * p + 1u];
+  return vec4<u32>(lo & 0xffffu, lo >> 16u, hi & 0xffffu, hi >> 16u);
 }
 
 @compute @workgroup_size(WORKGROUP)
@@ -42,15 +69,14 @@ fn orderedPalette(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
   for (var k = 0u; k < 4u; k++) {
     let p = p0 + k;
     if (p >= params.pixelCount) { break; }
-    let rgba = pixels[p];
-    let lin = vec3<i32>(
-      i32(toLinear[rgba & 0xffu]),
-      i32(toLinear[(rgba >> 8u) & 0xffu]),
-      i32(toLinear[(rgba >> 16u) & 0xffu]),
-    );
-    let cell = ((y + params.firstRow) % params.mapHeight) * params.mapWidth + x % params.mapWidth;
-    let c = clamp(lin + vec3<i32>(offsets[cell]), vec3<i32>(0), vec3<i32>(65535)) >> vec3<u32>(4u);
-    packed |= nearest(c) << (8u * k);
+    let px = fetch(p);
+    let cell = cells[((y + params.firstRow) % params.mapHeight) * params.mapWidth + x % params.mapWidth];
+    var index = params.transparent;
+    if (i32(px.w) >= cell.y) {
+      let lin = vec3<i32>(i32(toLinear[px.x]), i32(toLinear[px.y]), i32(toLinear[px.z]));
+      index = nearest(clamp(lin + vec3<i32>(cell.x), vec3<i32>(0), vec3<i32>(65535)));
+    }
+    packed |= index << (8u * k);
     x += 1u;
     if (x == params.width) { x = 0u; y += 1u; }
   }

@@ -2,7 +2,8 @@
 import { NoAdapterError } from './errors.js';
 import { GpuContext, type Notify } from './host/context.js';
 import type { AdapterReport } from './host/adapterInfo.js';
-import { orderedPalette, type OrderedPaletteParams, type Rgba8Image } from './kernels/orderedPalette.js';
+import type { GpuHandle } from './host/device.js';
+import { orderedPalette, type OrderedPaletteParams, type RgbaImage } from './kernels/orderedPalette.js';
 import { orderedPaletteGpu, type GpuRunOptions } from './kernels/orderedPalette.gpu.js';
 
 export type BackendChoice = 'auto' | 'gpu' | 'cpu';
@@ -58,9 +59,20 @@ export class Engine {
     return this.gpu ? (await this.gpu.acquire()).device : null;
   }
 
-  async orderedPalette(image: Rgba8Image, params: OrderedPaletteParams, options: GpuRunOptions = {}): Promise<KernelRun> {
-    if (!this.gpu) return { indices: orderedPalette(image, params), gpuMs: null };
-    return orderedPaletteGpu(await this.gpu.acquire(), image, params, options);
+  /**
+   * Runs one kernel on this engine's backend: `gpu` with a live device (re-created first if it was lost), or the
+   * CPU reference. Every kernel module goes through here, so backend choice and device recovery live in one place.
+   */
+  async run<T>(kernel: { cpu: () => T | Promise<T>; gpu: (gpu: GpuHandle) => Promise<T> }): Promise<T> {
+    if (!this.gpu) return kernel.cpu();
+    return kernel.gpu(await this.gpu.acquire());
+  }
+
+  orderedPalette(image: RgbaImage, params: OrderedPaletteParams, options: GpuRunOptions = {}): Promise<KernelRun> {
+    return this.run({
+      cpu: () => ({ indices: orderedPalette(image, params), gpuMs: null }),
+      gpu: (gpu) => orderedPaletteGpu(gpu, image, params, options),
+    });
   }
 
   /** Frees GPU resources; a device the engine created is destroyed so the process can exit. */

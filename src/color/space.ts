@@ -82,3 +82,9 @@ export function distance2(a: Int32Array, i: number, b: Int32Array, j: number): n
   const d2 = a[i + 2]! - b[j + 2]!;
   return d0 * d0 + d1 * d1 + d2 * d2;
 }
+
+/** The uniform values of `space` in shaders/colorSpace.wgsl: each matrix row padded to a vec4. */
+export function spaceUniform(t: SpaceTransform): { m1: number[]; m2: number[] } {
+  const rows = (m: Int32Array): number[] => [0, 1, 2].flatMap((r) => [m[3 * r]!, m[3 * r + 1]!, m[3 * r + 2]!, 0]);
+  return { m1: rows(t.m1), m2: rows(t.m2) };
+}

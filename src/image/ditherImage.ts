@@ -2,7 +2,7 @@
 import { Engine, type BackendChoice } from '../engine.js';
 import { InputError } from '../errors.js';
 import type { AdapterReport } from '../host/adapterInfo.js';
-import { orderedPaletteParams, type Rgba8Image } from '../kernels/orderedPalette.js';
+import { orderedPaletteParams, type RgbaImage } from '../kernels/orderedPalette.js';
 import type { Raster } from '../formats/raster.js';
 import { getPreset } from '../palette/presets.js';
 import type { Palette } from '../palette/palette.js';
@@ -33,15 +33,6 @@ export interface DitheredImage {
   readonly gpuMs: number | null;
 }
 
-/** 16-bit rasters are rounded to 8 bits for this kernel (the levels kernel keeps all 16). */
-export function toRgba8(image: Raster | Rgba8Image): Rgba8Image {
-  if (!(image.data instanceof Uint16Array)) return image as Rgba8Image;
-  const src = image.data;
-  const data = new Uint8Array(src.length);
-  for (let i = 0; i < src.length; i++) data[i] = Math.round((src[i] ?? 0) / 257);
-  return { width: image.width, height: image.height, data };
-}
-
 function resolve(palette: Palette | string | undefined): Palette {
   if (palette === undefined) return resolve('bw');
   if (typeof palette !== 'string') return palette;
@@ -50,14 +41,13 @@ function resolve(palette: Palette | string | undefined): Palette {
   return p;
 }
 
-export async function ditherImage(image: Raster | Rgba8Image, options: DitherImageOptions = {}): Promise<DitheredImage> {
+export async function ditherImage(image: Raster | RgbaImage, options: DitherImageOptions = {}): Promise<DitheredImage> {
   const palette = resolve(options.palette);
   const params = orderedPaletteParams(options.map ?? bayer([8, 8]), palette.colors);
   const engine = options.engine ?? (await Engine.create({ backend: options.backend ?? 'auto' }));
   try {
-    const rgba = toRgba8(image);
     const t0 = performance.now();
-    const run = await engine.orderedPalette(rgba, params);
+    const run = await engine.orderedPalette(image, params);
     const ms = performance.now() - t0;
     return {
       width: image.width,

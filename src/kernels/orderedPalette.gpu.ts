@@ -4,7 +4,8 @@ import type { GpuHandle } from '../host/device.js';
 import { getKernel } from '../host/pipelines.js';
 import { Recorder } from '../host/recorder.js';
 import { bindingLimit, rowChunks } from '../host/chunking.js';
-import type { OrderedPaletteParams, Rgba8Image } from './orderedPalette.js';
+import { spaceUniform } from '../color/space.js';
+import { inputTable, type OrderedPaletteParams, type RgbaImage } from './orderedPalette.js';
 
 export interface GpuRunOptions {
   /** Caps a chunk's input binding, in bytes (tests use it to force many chunks). */
@@ -22,7 +23,7 @@ const PIXELS_PER_WORKGROUP = 64 * 4;
 
 export async function orderedPaletteGpu(
   gpu: GpuHandle,
-  image: Rgba8Image,
+  image: RgbaImage,
   params: OrderedPaletteParams,
   options: GpuRunOptions = {},
 ): Promise<GpuRunResult> {
@@ -31,19 +32,23 @@ export async function orderedPaletteGpu(
   const { width, height } = image;
   const indices = new Uint8Array(width * height);
   const limit = Math.min(bindingLimit(device), options.maxChunkBytes ?? Infinity);
-  const chunks = rowChunks(height, width * 4, limit);
+  const wide = image.data instanceof Uint16Array;
+  const bytesPerPixel = wide ? 8 : 4;
+  const chunks = rowChunks(height, width * bytesPerPixel, limit);
   const rec = new Recorder(gpu, Math.max(1, chunks.length));
   const STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
   const tables = {
-    toLinear: rec.input(params.toLinear, 'toLinear'),
-    offsets: rec.input(params.offsets, 'offsets'),
+    toLinear: rec.input(inputTable(wide, params.gammaSpace), 'toLinear'),
+    cells: rec.input(params.cells, 'cells'),
     palette: rec.input(params.palette, 'palette'),
+    nearestGrid: rec.input(params.grid.words, 'nearestGrid'),
+    spaceCurve: rec.input(params.space.curve, 'spaceCurve'),
   };
   const reads: Promise<void>[] = [];
   for (const chunk of chunks) {
     const pixelCount = chunk.count * width;
     const words = Math.ceil(pixelCount / 4);
-    const src = new Uint8Array(image.data.buffer, image.data.byteOffset + chunk.first * width * 4, pixelCount * 4);
+    const src = new Uint8Array(image.data.buffer, image.data.byteOffset + chunk.first * width * bytesPerPixel, pixelCount * bytesPerPixel);
     const pixels = rec.input(src, 'pixels');
     const out = rec.buffer(words * 4, STORAGE | GPUBufferUsage.COPY_SRC, 'indices');
     if (options.poison !== undefined) rec.upload(out, new Uint32Array(words).fill(options.poison));
@@ -55,10 +60,13 @@ export async function orderedPaletteGpu(
           width,
           firstRow: chunk.first,
           pixelCount,
+          wide: wide ? 1 : 0,
           mapWidth: params.mapWidth,
           mapHeight: params.mapHeight,
-          paletteSize: params.paletteSize,
+          transparent: params.transparent,
+          gridDim: params.grid.dim,
         },
+        space: spaceUniform(params.space),
       },
       workgroups: Math.ceil(pixelCount / PIXELS_PER_WORKGROUP),
     });

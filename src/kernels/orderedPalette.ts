@@ -1,57 +1,116 @@
-// Ordered dithering to a palette: the kernel's parameters, built once on the host for both backends, and the
-// CPU reference that mirrors shaders/orderedPalette.wgsl operation for operation.
-import { srgbToLinearTable, LINEAR_ONE } from '../color/transfer.js';
+// Ordered dithering to a palette by threshold offsets: the kernel's tables, built once on the host for both
+// backends, and the CPU reference that mirrors shaders/orderedPalette.wgsl operation for operation.
+import { identityTable, srgbToLinearTable, LINEAR_ONE } from '../color/transfer.js';
+import { spaceTransform, toSpace, type DistanceSpace, type SpaceTransform } from '../color/space.js';
 import type { ThresholdMap } from '../maps/thresholdMap.js';
+import { AXIS_WORDS, buildNearestGrid, type NearestGrid } from './nearestGrid.js';
 
-/** An RGBA8 image, R first; alpha is ignored by this kernel. */
-export interface Rgba8Image {
+/** An RGBA image, R first: 8-bit samples in a Uint8Array, 16-bit ones in a Uint16Array. */
+export interface RgbaImage {
   readonly width: number;
   readonly height: number;
-  readonly data: Uint8Array | Uint8ClampedArray;
+  readonly data: Uint8Array | Uint8ClampedArray | Uint16Array;
+}
+
+/** What happens to alpha: ignored (every pixel opaque), cut at 50%, or dithered with the same threshold map. */
+export type AlphaDecision = 'ignore' | 'threshold' | 'dither';
+
+export interface OrderedPaletteOptions {
+  /** Distance space for the nearest colour. Default oklab. */
+  readonly distance?: DistanceSpace;
+  /** Dither and measure on sRGB-encoded values instead of linear light (what most tools do). */
+  readonly gammaSpace?: boolean;
+  /** Offset amplitude as a fraction of full scale. Default: from the palette's spacing (1 for black and white). */
+  readonly spread?: number;
+  readonly alpha?: AlphaDecision;
 }
 
 /** Everything the kernel reads besides the pixels: integer tables, identical for both backends. */
 export interface OrderedPaletteParams {
   readonly mapWidth: number;
   readonly mapHeight: number;
-  /** Per map cell, the offset added to linear light, Q16. */
-  readonly offsets: Int32Array;
-  /** sRGB code → linear Q16. */
-  readonly toLinear: Uint32Array;
-  /** Palette in linear Q12, 4 lanes per colour (the 4th unused), as the GPU's vec4<i32> layout. */
+  /** Per map cell: [offset added to linear light (Q16), alpha cut (transparent iff alpha16 < cut)]. */
+  readonly cells: Int32Array;
+  readonly gammaSpace: boolean;
+  readonly space: SpaceTransform;
+  /** Palette in space coordinates, 4 lanes per colour (the GPU's vec4<i32>). */
   readonly palette: Int32Array;
   readonly paletteSize: number;
+  /** The index written for transparent pixels: the palette size. */
+  readonly transparent: number;
+  readonly grid: NearestGrid;
+  readonly spread: number;
+}
+
+/** The input decoding table for a sample depth: sRGB → linear Q16, or the identity in gamma space. */
+export function inputTable(wide: boolean, gammaSpace: boolean): Uint32Array {
+  const bits = wide ? 16 : 8;
+  return gammaSpace ? identityTable(bits) : srgbToLinearTable(bits);
 }
 
 /**
- * Builds the tables. `spread` is the offset amplitude as a fraction of full scale: 1 means the threshold offsets
- * span the whole range, which makes 1-bit dithering mean-preserving in linear light.
+ * The default offset amplitude: the median distance from each palette colour to its nearest neighbour, per
+ * channel at most (Chebyshev), in the dithering domain. Black and white gives 1, a 6-level cube about 0.2.
  */
-export function orderedPaletteParams(map: ThresholdMap, paletteRgb: Uint8Array, spread = 1): OrderedPaletteParams {
-  if (map.size[2] !== 1) throw new RangeError(`${map.name} is a 3D map; 2D dithering needs a 2D one`);
-  const toLinear = srgbToLinearTable(8);
-  const offsets = new Int32Array(map.values.length);
-  map.values.forEach((v, i) => {
-    offsets[i] = Math.round(((v + 0.5) / map.scale - 0.5) * spread * LINEAR_ONE);
-  });
-  const size = paletteRgb.length / 3;
-  const palette = new Int32Array(4 * size);
+export function defaultSpread(domain: Uint32Array, size: number): number {
+  if (size < 2) return 0;
+  const nn: number[] = [];
   for (let i = 0; i < size; i++) {
-    for (let c = 0; c < 3; c++) palette[4 * i + c] = (toLinear[paletteRgb[3 * i + c] ?? 0] ?? 0) >> 4;
+    let best = Infinity;
+    for (let j = 0; j < size; j++) {
+      if (i === j) continue;
+      let d = 0;
+      for (let c = 0; c < 3; c++) d = Math.max(d, Math.abs(domain[3 * i + c]! - domain[3 * j + c]!));
+      if (d > 0 && d < best) best = d;
+    }
+    if (best < Infinity) nn.push(best / LINEAR_ONE);
   }
-  return { mapWidth: map.size[0], mapHeight: map.size[1], offsets, toLinear, palette, paletteSize: size };
+  nn.sort((a, b) => a - b);
+  return nn.length ? nn[Math.floor((nn.length - 1) / 2)]! : 0;
 }
 
-/** Index of the nearest palette colour to linear Q12 (r,g,b); ties go to the lowest index. */
-function nearest(params: OrderedPaletteParams, r: number, g: number, b: number): number {
-  const pal = params.palette;
+export function orderedPaletteParams(map: ThresholdMap, paletteRgb: Uint8Array, options: OrderedPaletteOptions = {}): OrderedPaletteParams {
+  if (map.size[2] !== 1) throw new RangeError(`${map.name} is a 3D map; 2D dithering needs a 2D one`);
+  const gammaSpace = options.gammaSpace ?? false;
+  const space = spaceTransform(gammaSpace ? 'linear' : (options.distance ?? 'oklab'));
+  const size = paletteRgb.length / 3;
+  const table = inputTable(false, gammaSpace);
+  const domain = Uint32Array.from(paletteRgb, (v) => table[v]!);
+  const spread = options.spread ?? defaultSpread(domain, size);
+  const alpha = options.alpha ?? 'ignore';
+  const cells = new Int32Array(2 * map.values.length);
+  map.values.forEach((v, i) => {
+    const t = (v + 0.5) / map.scale;
+    cells[2 * i] = Math.round((t - 0.5) * spread * LINEAR_ONE);
+    cells[2 * i + 1] = alpha === 'ignore' ? 0 : alpha === 'threshold' ? 32768 : Math.min(65535, Math.max(1, Math.round(t * 65536)));
+  });
+  const coords = new Int32Array(3 * size);
+  for (let i = 0; i < size; i++) toSpace(space, domain[3 * i]!, domain[3 * i + 1]!, domain[3 * i + 2]!, coords, 3 * i);
+  const palette = new Int32Array(4 * size);
+  for (let i = 0; i < size; i++) palette.set(coords.subarray(3 * i, 3 * i + 3), 4 * i);
+  const grid = buildNearestGrid(space, coords, size);
+  return { mapWidth: map.size[0], mapHeight: map.size[1], cells, gammaSpace, space, palette, paletteSize: size, transparent: size, grid, spread };
+}
+
+const clampQ16 = (v: number): number => (v < 0 ? 0 : v > 65535 ? 65535 : v);
+
+/** CPU mirror of `nearest` in the WGSL. `scratch` holds the pixel's space coordinates. */
+function nearest(p: OrderedPaletteParams, r: number, g: number, b: number, scratch: Int32Array): number {
+  toSpace(p.space, r, g, b, scratch, 0);
+  const w = p.grid.words;
+  const dim = p.grid.dim;
+  const cell = w[AXIS_WORDS + (w[b]! * dim + w[g]!) * dim + w[r]!]!;
+  const start = cell >>> 9;
+  const end = start + (cell & 511);
+  const pal = p.palette;
   let best = 0;
   let bestD = 0x7fffffff;
-  for (let i = 0; i < params.paletteSize; i++) {
-    const dr = r - (pal[4 * i] ?? 0);
-    const dg = g - (pal[4 * i + 1] ?? 0);
-    const db = b - (pal[4 * i + 2] ?? 0);
-    const d = dr * dr + dg * dg + db * db;
+  for (let k = start; k < end; k++) {
+    const i = w[k]!;
+    const d0 = scratch[0]! - pal[4 * i]!;
+    const d1 = scratch[1]! - pal[4 * i + 1]!;
+    const d2 = scratch[2]! - pal[4 * i + 2]!;
+    const d = d0 * d0 + d1 * d1 + d2 * d2;
     if (d < bestD) {
       bestD = d;
       best = i;
@@ -60,27 +119,55 @@ function nearest(params: OrderedPaletteParams, r: number, g: number, b: number):
   return best;
 }
 
-const clampQ16 = (v: number): number => (v < 0 ? 0 : v > 65535 ? 65535 : v);
-
 /**
  * CPU reference: palette indices for rows [firstRow, firstRow + rows) of `image`, one byte per pixel.
- * `firstRow` only matters for the threshold phase; pixels are read from the start of `image.data`.
+ * `firstRow` only sets the threshold phase; pixels are read from the start of `image.data`.
  */
-export function orderedPalette(image: Rgba8Image, params: OrderedPaletteParams, firstRow = 0, rows = image.height): Uint8Array {
+export function orderedPalette(image: RgbaImage, params: OrderedPaletteParams, firstRow = 0, rows = image.height): Uint8Array {
   const { width } = image;
   const src = image.data;
+  const wide = src instanceof Uint16Array;
+  const alphaScale = wide ? 1 : 257;
+  const toLinear = inputTable(wide, params.gammaSpace);
   const out = new Uint8Array(width * rows);
-  const { toLinear, offsets, mapWidth, mapHeight } = params;
+  const { cells, mapWidth, mapHeight } = params;
+  const scratch = new Int32Array(3);
   for (let y = 0; y < rows; y++) {
     const rowBase = ((y + firstRow) % mapHeight) * mapWidth;
     for (let x = 0; x < width; x++) {
       const p = y * width + x;
-      const off = offsets[rowBase + (x % mapWidth)] ?? 0;
-      const r = clampQ16((toLinear[src[4 * p] ?? 0] ?? 0) + off) >> 4;
-      const g = clampQ16((toLinear[src[4 * p + 1] ?? 0] ?? 0) + off) >> 4;
-      const b = clampQ16((toLinear[src[4 * p + 2] ?? 0] ?? 0) + off) >> 4;
-      out[p] = nearest(params, r, g, b);
+      const cell = 2 * (rowBase + (x % mapWidth));
+      if (src[4 * p + 3]! * alphaScale < cells[cell + 1]!) {
+        out[p] = params.transparent;
+        continue;
+      }
+      const off = cells[cell]!;
+      const r = clampQ16(toLinear[src[4 * p]!]! + off);
+      const g = clampQ16(toLinear[src[4 * p + 1]!]! + off);
+      const b = clampQ16(toLinear[src[4 * p + 2]!]! + off);
+      out[p] = nearest(params, r, g, b, scratch);
     }
   }
   return out;
+}
+
+/** Brute force over the whole palette, for tests of the grid: same distances, ties to the lowest index. */
+export function nearestBruteForce(params: OrderedPaletteParams, r: number, g: number, b: number): number {
+  const c = new Int32Array(3);
+  toSpace(params.space, r, g, b, c, 0);
+  let best = 0;
+  let bestD = Infinity;
+  for (let i = 0; i < params.paletteSize; i++) {
+    const d = (c[0]! - params.palette[4 * i]!) ** 2 + (c[1]! - params.palette[4 * i + 1]!) ** 2 + (c[2]! - params.palette[4 * i + 2]!) ** 2;
+    if (d < bestD) {
+      bestD = d;
+      best = i;
+    }
+  }
+  return best;
+}
+
+/** The grid's answer for one linear colour (exported for the brute-force test). */
+export function nearestIndex(params: OrderedPaletteParams, r: number, g: number, b: number): number {
+  return nearest(params, r, g, b, new Int32Array(3));
 }

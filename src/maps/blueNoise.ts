@@ -117,77 +117,105 @@ class MinTree {
 }
 
 /**
- * Ranks of void-and-cluster for a power-of-two torus. Each step needs the extreme energy over all cells, but a
+ * The state of void-and-cluster on a power-of-two torus. Each step needs the extreme energy over all cells, but a
  * toggle changes only the ~60 (2D) or ~400 (3D) cells in the kernel window, so the extremes are kept per block of
- * cells in a tree and only the touched blocks are rescanned, instead of all N cells every step.
+ * cells in a tree and only the touched blocks are rescanned, instead of all N cells every step. (Hot methods copy
+ * fields into locals: V8 keeps those in registers.)
  */
-function voidAndCluster([sx, sy, sz]: Dims): Uint32Array {
-  const n = sx * sy * sz;
-  const lx = Math.log2(sx);
-  const lxy = lx + Math.log2(sy);
-  const [mx, my, mz] = [sx - 1, sy - 1, sz - 1];
+class Field {
+  readonly n: number;
+  private readonly lx: number;
+  private readonly lxy: number;
+  private readonly mask: [number, number, number];
+  private readonly offs: [Int32Array, Int32Array, Int32Array, Int32Array]; // dx, dy, dz, weight
+  /** Sum of kernel weights of the ones, self included (< 2^29). */
+  readonly energy: Int32Array;
+  readonly one: Uint8Array;
+  readonly clusters: MinTree;
+  readonly voids: MinTree;
+  /** Phase 0 moves keys both ways, so every touched block is rescanned at once into both trees. */
+  eager = false;
+  private readonly stamp: Int32Array;
+  private readonly touched: Int32Array;
+  private epoch = 0;
 
-  // Kernel offsets inside the 3-sigma ball; weights rounded once, so all later arithmetic is integer.
-  const offs: number[][] = [];
-  const rz = sz > 1 ? RADIUS : 0;
-  for (let dz = -rz; dz <= rz; dz++) {
-    for (let dy = -RADIUS; dy <= RADIUS; dy++) {
-      for (let dx = -RADIUS; dx <= RADIUS; dx++) {
-        const d2 = dx * dx + dy * dy + dz * dz;
-        if (d2 <= 9 * SIGMA * SIGMA) offs.push([dx, dy, dz, Math.round(WEIGHT_ONE * Math.exp(-d2 / (2 * SIGMA * SIGMA)))]);
+  constructor([sx, sy, sz]: Dims) {
+    this.n = sx * sy * sz;
+    this.lx = Math.log2(sx);
+    this.lxy = this.lx + Math.log2(sy);
+    this.mask = [sx - 1, sy - 1, sz - 1];
+    // Kernel offsets inside the 3-sigma ball; weights rounded once, so all later arithmetic is integer.
+    const offs: number[][] = [];
+    const rz = sz > 1 ? RADIUS : 0;
+    for (let dz = -rz; dz <= rz; dz++) {
+      for (let dy = -RADIUS; dy <= RADIUS; dy++) {
+        for (let dx = -RADIUS; dx <= RADIUS; dx++) {
+          const d2 = dx * dx + dy * dy + dz * dz;
+          const w = Math.round(WEIGHT_ONE * Math.exp(-d2 / (2 * SIGMA * SIGMA)));
+          if (d2 <= 9 * SIGMA * SIGMA) offs.push([dx, dy, dz, w]);
+        }
       }
     }
+    const column = (c: number): Int32Array => Int32Array.from(offs, (o) => o[c]!);
+    this.offs = [column(0), column(1), column(2), column(3)];
+    this.energy = new Int32Array(this.n);
+    this.one = new Uint8Array(this.n);
+    const blocks = this.n / BLOCK;
+    this.clusters = new MinTree(blocks);
+    this.voids = new MinTree(blocks);
+    this.stamp = new Int32Array(blocks);
+    this.touched = new Int32Array(offs.length);
   }
-  const m = offs.length;
-  const [odx, ody, odz, ow] = [0, 1, 2, 3].map((c) => Int32Array.from(offs, (o) => o[c]!)) as [
-    Int32Array,
-    Int32Array,
-    Int32Array,
-    Int32Array,
-  ];
 
-  const energy = new Int32Array(n); // sum of kernel weights of the ones, self included (< 2^29)
-  const one = new Uint8Array(n);
+  /** The cell a tree key names. */
+  cell(key: number): number {
+    return key - Math.floor(key / this.n) * this.n;
+  }
+
   // Block keys pack (energy, cell index) exactly into a double (< 2^47), so ties go to the lowest index. The
   // tightest cluster is the one with the highest energy, the largest void the zero with the lowest.
-  const clusterKey = (b: number): number => {
+  clusterKey(b: number): number {
+    const { one, energy } = this;
     let best = -1;
     let e = -1;
-    for (let c = b * BLOCK; c < (b + 1) * BLOCK; c++) {
-      if (one[c] && energy[c]! > e) [best, e] = [c, energy[c]!];
+    for (let c = b * BLOCK, end = c + BLOCK; c < end; c++) {
+      if (one[c] && energy[c]! > e) {
+        best = c;
+        e = energy[c]!;
+      }
     }
-    return best < 0 ? Infinity : -e * n + best;
-  };
-  const voidKey = (b: number): number => {
+    return best < 0 ? Infinity : -e * this.n + best;
+  }
+
+  voidKey(b: number): number {
+    const { one, energy } = this;
     let best = -1;
     let e = Infinity;
-    for (let c = b * BLOCK; c < (b + 1) * BLOCK; c++) {
-      if (!one[c] && energy[c]! < e) [best, e] = [c, energy[c]!];
+    for (let c = b * BLOCK, end = c + BLOCK; c < end; c++) {
+      if (!one[c] && energy[c]! < e) {
+        best = c;
+        e = energy[c]!;
+      }
     }
-    return best < 0 ? Infinity : e * n + best;
-  };
-  const cell = (key: number): number => key - Math.floor(key / n) * n;
-  const blocks = n / BLOCK;
-  const clusters = new MinTree(blocks);
-  const voids = new MinTree(blocks);
-  let trackClusters = false;
-  let trackVoids = false;
-  const stamp = new Int32Array(blocks);
-  let epoch = 0;
-  const touched = new Int32Array(m);
+    return best < 0 ? Infinity : e * this.n + best;
+  }
 
-  const toggle = (i: number, on: boolean): void => {
-    one[i] = on ? 1 : 0;
+  toggle(i: number, on: boolean): void {
+    const { energy, stamp, touched, lx, lxy, eager } = this;
+    const [odx, ody, odz, ow] = this.offs;
+    const [mx, my, mz] = this.mask;
+    this.one[i] = on ? 1 : 0;
     const x = i & mx;
     const y = (i >> lx) & my;
     const z = i >> lxy;
+    const epoch = ++this.epoch;
     let count = 0;
-    epoch++;
-    for (let k = 0; k < m; k++) {
+    for (let k = 0; k < ow.length; k++) {
       // Masks wrap negative offsets too (two's complement), so the window is toroidal even on tiny tiles.
       const j = (((z + odz[k]!) & mz) << lxy) | (((y + ody[k]!) & my) << lx) | ((x + odx[k]!) & mx);
-      energy[j] += on ? ow[k]! : -ow[k]!;
-      const b = j / BLOCK;
+      energy[j] = energy[j]! + (on ? ow[k]! : -ow[k]!);
+      if (!eager) continue;
+      const b = (j / BLOCK) | 0;
       if (stamp[b] !== epoch) {
         stamp[b] = epoch;
         touched[count++] = b;
@@ -195,30 +223,56 @@ function voidAndCluster([sx, sy, sz]: Dims): Uint32Array {
     }
     for (let k = 0; k < count; k++) {
       const b = touched[k]!;
-      if (trackClusters) clusters.set(b, clusterKey(b));
-      if (trackVoids) voids.set(b, voidKey(b));
+      this.clusters.set(b, this.clusterKey(b));
+      this.voids.set(b, this.voidKey(b));
     }
-  };
+  }
+
+  /**
+   * The tightest cluster or the largest void. Outside phase 0 the trees are updated lazily: there a phase only
+   * ever raises the keys it uses, so a stored key is a lower bound, and the minimum is exact once the block it
+   * names rescans to the same key (keys are unique, as they end in the cell index).
+   */
+  best(tree: MinTree, key: (b: number) => number): number {
+    for (;;) {
+      const k = tree.min;
+      const c = this.cell(k);
+      const fresh = key.call(this, (c / BLOCK) | 0);
+      if (fresh === k) return c;
+      tree.set((c / BLOCK) | 0, fresh);
+    }
+  }
+
+  rebuild(): void {
+    this.clusters.rebuild((b) => this.clusterKey(b));
+    this.voids.rebuild((b) => this.voidKey(b));
+  }
+}
+
+/** Ranks of void-and-cluster (Ulichney 1993), from a seeded random start. */
+function voidAndCluster(dims: Dims): Uint32Array {
+  const f = new Field(dims);
+  const { n, one, energy } = f;
 
   // Phase 0: a seeded random pattern of ~10% ones, relaxed by moving the tightest cluster into the largest void
   // until the point just removed is itself the largest void.
+  const [sx, sy, sz] = dims;
   const rand = mulberry32(0x64697468 ^ Math.imul(sx, 73856093) ^ Math.imul(sy, 19349663) ^ Math.imul(sz, 83492791));
   const ones = Math.max(1, Math.floor(n / 10));
   for (let placed = 0; placed < ones; ) {
     const i = rand() & (n - 1);
     if (!one[i]) {
-      toggle(i, true);
+      f.toggle(i, true);
       placed++;
     }
   }
-  clusters.rebuild(clusterKey);
-  voids.rebuild(voidKey);
-  [trackClusters, trackVoids] = [true, true];
+  f.rebuild();
+  f.eager = true;
   for (let iter = 0; iter < 4 * n; iter++) {
-    const c = cell(clusters.min);
-    toggle(c, false);
-    const v = cell(voids.min);
-    toggle(v, true);
+    const c = f.best(f.clusters, f.clusterKey);
+    f.toggle(c, false);
+    const v = f.best(f.voids, f.voidKey);
+    f.toggle(v, true);
     if (v === c) break;
   }
   const protoOne = one.slice();
@@ -226,10 +280,10 @@ function voidAndCluster([sx, sy, sz]: Dims): Uint32Array {
   const ranks = new Uint32Array(n);
 
   // Phase 1: remove the tightest cluster repeatedly; the points removed last get the lowest ranks.
-  trackVoids = false;
+  f.eager = false;
   for (let r = ones - 1; r >= 0; r--) {
-    const c = cell(clusters.min);
-    toggle(c, false);
+    const c = f.best(f.clusters, f.clusterKey);
+    f.toggle(c, false);
     ranks[c] = r;
   }
 
@@ -238,11 +292,10 @@ function voidAndCluster([sx, sy, sz]: Dims): Uint32Array {
   // energy, so it is exactly this same choice, ties included.
   one.set(protoOne);
   energy.set(protoEnergy);
-  voids.rebuild(voidKey);
-  [trackClusters, trackVoids] = [false, true];
+  f.rebuild();
   for (let r = ones; r < n; r++) {
-    const v = cell(voids.min);
-    toggle(v, true);
+    const v = f.best(f.voids, f.voidKey);
+    f.toggle(v, true);
     ranks[v] = r;
   }
   return ranks;

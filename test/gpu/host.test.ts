@@ -59,12 +59,16 @@ test('a validation error inside a batch becomes a KernelError naming the kernel'
   const kernel = await getKernel(gpu.device, 'orderedPalette', 'orderedPalette');
   const rec = new Recorder(gpu);
   const dead = rec.buffer(1024, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, 'dead');
-  const ok = rec.input(new Uint32Array(256), 'ok');
   dead.destroy();
+  // Every storage binding gets the destroyed buffer; every uniform gets zeros, from the reflected layout.
+  const storage = kernel.reflection.bindings.filter((b) => b.kind !== 'uniform');
+  const uniforms = kernel.reflection.bindings.filter((b) => b.kind === 'uniform');
   rec.dispatch({
     kernel,
-    buffers: { pixels: dead, toLinear: ok, offsets: ok, palette: ok, indices: rec.buffer(1024, GPUBufferUsage.STORAGE, 'out') },
-    uniforms: { params: { width: 1, firstRow: 0, pixelCount: 1, mapWidth: 1, mapHeight: 1, paletteSize: 1 } },
+    buffers: Object.fromEntries(storage.map((b) => [b.name, dead])),
+    uniforms: Object.fromEntries(
+      uniforms.map((u) => [u.name, Object.fromEntries([...u.members!].map(([n, m]) => [n, new Array(m.count * m.width).fill(0)]))]),
+    ),
     workgroups: 1,
   });
   const err = await rec.finish().catch((e: unknown) => e);
@@ -78,18 +82,24 @@ test('a validation error inside a batch becomes a KernelError naming the kernel'
 test('bind group layouts come from the WGSL', () => {
   const r = reflectKernel(shaderSource('orderedPalette'), 'orderedPalette');
   expect(r.workgroupSize).toEqual([64, 1, 1]);
-  const kinds = Object.fromEntries(r.bindings.map((b) => [b.name, b.kind]));
+  const kinds = Object.fromEntries(r.bindings.map((b) => [`${b.group}/${b.binding} ${b.name}`, b.kind]));
   expect(kinds).toEqual({
-    params: 'uniform',
-    pixels: 'read-only-storage',
-    toLinear: 'read-only-storage',
-    offsets: 'read-only-storage',
-    palette: 'read-only-storage',
-    indices: 'storage',
+    '0/0 params': 'uniform',
+    '0/1 pixels': 'read-only-storage',
+    '0/2 toLinear': 'read-only-storage',
+    '0/3 cells': 'read-only-storage',
+    '0/4 palette': 'read-only-storage',
+    '0/5 nearestGrid': 'read-only-storage',
+    '0/6 indices': 'storage',
+    '1/0 space': 'uniform', // from the shared colorSpace include
+    '1/1 spaceCurve': 'read-only-storage',
   });
+  expect(r.layouts).toHaveLength(2);
   const members = r.bindings.find((b) => b.name === 'params')?.members;
-  expect([...(members?.keys() ?? [])]).toEqual(['width', 'firstRow', 'pixelCount', 'mapWidth', 'mapHeight', 'paletteSize']);
-  expect(members?.get('paletteSize')?.offset).toBe(20);
+  expect([...(members?.keys() ?? [])]).toEqual(['width', 'firstRow', 'pixelCount', 'wide', 'mapWidth', 'mapHeight', 'transparent', 'gridDim']);
+  expect(members?.get('gridDim')?.offset).toBe(28);
+  // arrays of vec4 are laid out with a 16-byte stride
+  expect(r.bindings.find((b) => b.name === 'space')?.members?.get('m2')).toMatchObject({ offset: 48, width: 4, count: 3, stride: 16 });
 });
 
 test('buffer size classes waste at most 1/8 and are stable', () => {

@@ -86,3 +86,39 @@ describe('chunking', () => {
     expect(same(gpu.indices, orderedPalette(image, params))).toBe(true);
   }, 300_000);
 });
+
+describe('every distance, gamma space, 16-bit input and alpha mode agree across backends', () => {
+  const image8 = randomImage(131, 67, 21);
+  const image16 = { width: 97, height: 41, data: new Uint16Array(randomBytes(97 * 41 * 8, 22).buffer) };
+  for (const distance of ['oklab', 'lab', 'srgb', 'linear'] as const) {
+    for (const size of [2, 16, 256]) {
+      test(`${distance}, ${size} colours`, async () => {
+        const palette = randomBytes(3 * size, size);
+        for (const options of [{ distance }, { distance, gammaSpace: true }, { distance, alpha: 'threshold' as const }, { distance, alpha: 'dither' as const }]) {
+          // 256 colours leave no spare index for transparency, so alpha modes run with 255.
+          const pal = options.alpha && size === 256 ? palette.subarray(0, 255 * 3) : palette;
+          const params = orderedPaletteParams(bayer([4, 4]), pal, options);
+          for (const image of [image8, image16]) {
+            const gpu = await engine.orderedPalette(image, params, { poison: POISON });
+            const cpu = orderedPalette(image, params);
+            expect(same(gpu.indices, cpu), `${JSON.stringify(options)} ${image.data.BYTES_PER_ELEMENT * 8}-bit`).toBe(true);
+            if (pal.length / 3 < 255) expect(gpu.indices.includes(255)).toBe(false);
+          }
+        }
+      });
+    }
+  }
+
+  test('alpha: fully transparent pixels get the transparent index, opaque ones never do', async () => {
+    const image = randomImage(64, 16, 8);
+    for (let p = 0; p < 64 * 16; p++) image.data[4 * p + 3] = p % 3 === 0 ? 0 : p % 3 === 1 ? 255 : image.data[4 * p + 3]!;
+    for (const alpha of ['threshold', 'dither'] as const) {
+      const params = orderedPaletteParams(bayer([8, 8]), BW, { alpha });
+      const { indices } = await engine.orderedPalette(image, params);
+      for (let p = 0; p < 64 * 16; p++) {
+        if (p % 3 === 0) expect(indices[p]).toBe(2);
+        if (p % 3 === 1) expect(indices[p]).toBeLessThan(2);
+      }
+    }
+  });
+});
