@@ -1,6 +1,10 @@
-// Ordered dithering to a palette by threshold offsets: decode each pixel through a host table, add the threshold
-// map's offset, and pick the nearest palette colour in the chosen distance space. Integers only, so the CPU
-// reference (src/kernels/orderedPalette.ts) gives the same bits. Four pixels per invocation, four indices per u32.
+// Ordered dithering to a palette. Each pixel is decoded through a host table, then one of two rules applies:
+// - pair (default): A = the nearest colour in the distance space; B = the nearest colour met going on from A
+//   through the pixel; the pixel becomes B when its linear-light position along A→B exceeds the threshold.
+//   Perceptual choice of colours, linear-light choice of how often: the mean is preserved along A→B.
+// - offset: add the threshold map's offset in linear light, then take the nearest colour (the classic method).
+// Integers only, so the CPU reference (src/kernels/orderedPalette.ts) gives the same bits. Four pixels per
+// invocation, four indices per u32.
 //!include colorSpace
 
 struct Params {
@@ -12,13 +16,17 @@ struct Params {
   mapHeight: u32,
   transparent: u32,      // the index written for transparent pixels
   gridDim: u32,          // nearest-colour grid: cells per axis (see src/kernels/nearestGrid.ts)
+  pair: u32,             // 1: the pair rule, 0: the offset rule
+  paletteSize: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> pixels: array<u32>;
 @group(0) @binding(2) var<storage, read> toLinear: array<u32>;    // input code → Q16 (256 or 65536 entries)
-@group(0) @binding(3) var<storage, read> cells: array<vec2<i32>>; // per map cell: (Q16 offset, alpha cut)
-@group(0) @binding(4) var<storage, read> palette: array<vec4<i32>>; // space coordinates (xyz)
+// Per map cell: (pair rule: threshold, Q16 in 0..65535 | offset rule: offset in Q16, alpha cut).
+@group(0) @binding(3) var<storage, read> cells: array<vec2<i32>>;
+// paletteSize entries of space coordinates, then paletteSize entries of linear Q16 colour (xyz).
+@group(0) @binding(4) var<storage, read> palette: array<vec4<i32>>;
 // The nearest-colour grid over linear RGB: 65536 words mapping a Q16 value to its cell along an axis, then one
 // word per cell (start << 9 | count) into the candidate lists that follow.
 @group(0) @binding(5) var<storage, read> nearestGrid: array<u32>;
@@ -48,6 +56,33 @@ fn nearest(lin: vec3<i32>) -> u32 {
   return best;
 }
 
+// The pair rule. `t` is the cell's threshold in Q16.
+fn pairPick(lin: vec3<i32>, t: i32) -> u32 {
+  let a = nearest(lin);
+  let A = palette[params.paletteSize + a].xyz;
+  let e = lin - A;
+  // B: walk from A through the pixel, doubling the step, until another colour is nearest or the cube's edge.
+  var b = a;
+  var s = e;
+  for (var k = 0u; k < 18u && b == a; k++) {
+    s = clamp(s * 2, vec3<i32>(-131072), vec3<i32>(131072));
+    b = nearest(clamp(A + s, vec3<i32>(0), vec3<i32>(65535)));
+    if (all((abs(s) >= vec3<i32>(65536)) | (e == vec3<i32>(0)))) { break; }
+  }
+  if (b == a) { return a; }
+  let d = (palette[params.paletteSize + b].xyz - A) >> vec3<u32>(4u);
+  let num = dot(e >> vec3<u32>(4u), d);
+  let den = dot(d, d);
+  if (den == 0 || num <= 0) { return a; }
+  if (num >= den) { return b; }
+  // b iff num / den > t / 65536, i.e. num·65536 > t·den, compared exactly without 64-bit integers:
+  // with den = dh·65536 + dl, that is (num − t·dh)·65536 > t·dl.
+  let diff = num - t * (den >> 16u);
+  if (diff <= 0) { return a; }
+  if (diff >= 65536) { return b; }
+  return select(a, b, (u32(diff) << 16u) > u32(t) * u32(den & 0xffff));
+}
+
 fn fetch(p: u32) -> vec4<u32> {
   if (params.wide == 0u) {
     let v = pixels[p];
@@ -74,7 +109,11 @@ fn orderedPalette(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
     var index = params.transparent;
     if (i32(px.w) >= cell.y) {
       let lin = vec3<i32>(i32(toLinear[px.x]), i32(toLinear[px.y]), i32(toLinear[px.z]));
-      index = nearest(clamp(lin + vec3<i32>(cell.x), vec3<i32>(0), vec3<i32>(65535)));
+      if (params.pair == 1u) {
+        index = pairPick(lin, cell.x);
+      } else {
+        index = nearest(clamp(lin + vec3<i32>(cell.x), vec3<i32>(0), vec3<i32>(65535)));
+      }
     }
     packed |= index << (8u * k);
     x += 1u;

@@ -2,11 +2,13 @@
 // The `ditherforge` command.
 import { Command } from 'commander';
 import { imageCommand } from './image.js';
+import { runCommand } from './run.js';
 
 const program = new Command('ditherforge')
   .description('GPU compute dithering: ordered dithering to palettes and levels, with a bit-identical CPU reference')
   .version('0.1.0')
-  .showHelpAfterError('(run with --help for usage)')
+  // Commander's own usage errors get the same one-line shape as ours.
+  .configureOutput({ outputError: (text, write) => write(`ditherforge: ${text.replace(/^error: /, '')}`) })
   .addCommand(imageCommand());
 
-await program.parseAsync(process.argv);
+await runCommand(() => program.parseAsync(process.argv).then(() => undefined));

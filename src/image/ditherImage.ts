@@ -1,65 +1,171 @@
-// The library call behind `ditherforge image`: an RGBA image in, palette indices out, on either backend.
+// The library call behind `ditherforge image`: one image in, palette indices or per-channel codes out, on either
+// backend. Options mirror the CLI's; strings are parsed here so both entry points validate the same way.
 import { Engine, type BackendChoice } from '../engine.js';
 import { InputError } from '../errors.js';
 import type { AdapterReport } from '../host/adapterInfo.js';
-import { orderedPaletteParams, type RgbaImage } from '../kernels/orderedPalette.js';
+import type { DistanceSpace } from '../color/space.js';
 import type { Raster } from '../formats/raster.js';
-import { getPreset } from '../palette/presets.js';
-import type { Palette } from '../palette/palette.js';
+import { orderedPaletteParams, type RgbaImage } from '../kernels/orderedPalette.js';
+import { orderedMixParams } from '../kernels/orderedMix.js';
+import { orderedMix } from '../kernels/orderedMix.gpu.js';
+import { parseMethod } from '../maps/catalogue.js';
 import type { ThresholdMap } from '../maps/thresholdMap.js';
-import { bayer } from '../maps/bayer.js';
+import { autoPalette } from '../palette/auto.js';
+import type { Palette } from '../palette/palette.js';
+import { parseLockList, resolvePalette } from '../palette/parse.js';
+import { levels, parseCodes, parseLevels, type AlphaMode, type CodePlacement, type LevelsResult } from './levels.js';
+
+/** pair: the two nearest colours, mixed in linear light; offset: threshold offsets; yliluoma: mixing plans. */
+export type MixMethod = 'pair' | 'offset' | 'yliluoma';
+export const MIX_METHODS: readonly MixMethod[] = ['pair', 'offset', 'yliluoma'];
 
 export interface DitherImageOptions {
-  /** A palette, or a preset name such as 'bw' or 'pico8'. Default 'bw'. */
+  /** Palette mode: a Palette, or a spec — preset, "#rrggbb,…", a palette file, or auto:N. Default 'bw'. */
   readonly palette?: Palette | string;
-  /** A threshold map. Default Bayer 8×8. */
-  readonly map?: ThresholdMap;
-  /** An engine to run on; otherwise one is created for `backend` and destroyed afterwards. */
+  /** Colours that an auto palette must contain (RGB triplets, or "#rrggbb,…"). */
+  readonly lock?: Uint8Array | string;
+  /** Levels mode instead of a palette: levels per channel ([N] or [R, G, B]), or "N" / "R,G,B". */
+  readonly levels?: readonly number[] | string;
+  /** Levels mode: where output codes sit in linear light. Default srgb. */
+  readonly codes?: CodePlacement | string;
+  /** Levels mode: where between two codes the decision flips. Default 0.5. */
+  readonly cutoff?: number;
+  /** Threshold map, or its name ('bayer8', 'bluenoise64', 'map:FILE', …). Default bayer8. */
+  readonly method?: ThresholdMap | string;
+  /** Palette mode: the pair rule, threshold offsets, or Yliluoma-style mixing plans. Default pair. */
+  readonly mix?: MixMethod;
+  /** Palette mode: the space in which the nearest colour is found. Default oklab. */
+  readonly distance?: DistanceSpace;
+  /** Palette mode, offset mix: offset amplitude as a fraction of full scale. Default: from the palette. */
+  readonly spread?: number;
+  /** Dither sRGB-encoded values, as most tools do, instead of linear light. */
+  readonly gammaSpace?: boolean;
+  /** What happens to alpha. Default: threshold in palette mode, keep in levels mode. */
+  readonly alpha?: AlphaMode;
+  /** Run on this engine; otherwise one is created for `backend` and destroyed afterwards. */
   readonly engine?: Engine;
   readonly backend?: BackendChoice;
+  /** Caps one GPU binding (tests use it to force tiling). */
+  readonly maxChunkBytes?: number;
 }
 
-export interface DitheredImage {
+interface RunInfo {
   readonly width: number;
   readonly height: number;
-  /** One palette index per pixel, row-major. */
-  readonly indices: Uint8Array;
-  readonly palette: Palette;
   readonly backend: 'gpu' | 'cpu';
   readonly adapter: AdapterReport | null;
-  /** Wall time of the kernel call, upload and readback included. */
+  /** Wall time of the kernel calls, uploads and readbacks included. */
   readonly ms: number;
   /** GPU time from timestamp queries, when available. */
   readonly gpuMs: number | null;
+  readonly method: string;
 }
 
-function resolve(palette: Palette | string | undefined): Palette {
-  if (palette === undefined) return resolve('bw');
-  if (typeof palette !== 'string') return palette;
-  const p = getPreset(palette);
-  if (!p) throw new InputError('--palette', `unknown preset "${palette}"`);
-  return p;
+export interface PaletteDithered extends RunInfo {
+  readonly mode: 'palette';
+  /** One palette index per pixel, row-major; `transparentIndex` marks transparent pixels. */
+  readonly indices: Uint8Array;
+  readonly palette: Palette;
+  /** The index used for transparent pixels, when any pixel is transparent; else null. */
+  readonly transparentIndex: number | null;
+  /** With alpha 'keep': the source alpha at 8 bits, one byte per pixel. */
+  readonly alpha: Uint8Array | null;
+}
+
+export interface LevelsDithered extends RunInfo, Omit<LevelsResult, 'backend' | 'ms' | 'gpuMs' | 'width' | 'height'> {
+  readonly mode: 'levels';
+}
+
+export type DitheredImage = PaletteDithered | LevelsDithered;
+
+const ALPHA_MODES: readonly AlphaMode[] = ['keep', 'threshold', 'dither'];
+
+function checkEnum<T extends string>(option: string, value: T | undefined, allowed: readonly T[]): void {
+  if (value !== undefined && !allowed.includes(value)) {
+    throw new InputError(option, `expected one of ${allowed.join(', ')}, got "${String(value)}"`);
+  }
+}
+
+function sourceAlpha(image: Raster | RgbaImage): Uint8Array {
+  const out = new Uint8Array(image.width * image.height);
+  const wide = image.data instanceof Uint16Array;
+  for (let p = 0; p < out.length; p++) out[p] = wide ? Math.round(image.data[4 * p + 3]! / 257) : image.data[4 * p + 3]!;
+  return out;
+}
+
+function hasAlpha(image: Raster | RgbaImage): boolean {
+  if ('hasAlpha' in image) return image.hasAlpha;
+  const full = image.data instanceof Uint16Array ? 65535 : 255;
+  for (let p = 3; p < image.data.length; p += 4) if (image.data[p] !== full) return true;
+  return false;
 }
 
 export async function ditherImage(image: Raster | RgbaImage, options: DitherImageOptions = {}): Promise<DitheredImage> {
-  const palette = resolve(options.palette);
-  const params = orderedPaletteParams(options.map ?? bayer([8, 8]), palette.colors);
+  checkEnum('--mix', options.mix, MIX_METHODS);
+  checkEnum('--alpha', options.alpha, ALPHA_MODES);
+  if (options.spread !== undefined && !(Number.isFinite(options.spread) && options.spread >= 0 && options.spread <= 4)) {
+    throw new InputError('--spread', `expected a number from 0 to 4, got ${options.spread}`);
+  }
+  if (options.levels !== undefined && options.palette !== undefined) {
+    throw new InputError('--levels', 'cannot be combined with --palette: levels mode reduces each channel on its own');
+  }
+  const map = typeof options.method === 'string' ? parseMethod(options.method) : (options.method ?? parseMethod('bayer8'));
+  if (map.size[2] !== 1) throw new InputError('--method', `${map.name} is a 3D map; images need a 2D one (3D maps are for \`ditherforge stack\`)`);
   const engine = options.engine ?? (await Engine.create({ backend: options.backend ?? 'auto' }));
   try {
+    const info = { width: image.width, height: image.height, backend: engine.backend, adapter: engine.adapter, method: map.name };
+    const chunk = options.maxChunkBytes === undefined ? {} : { maxChunkBytes: options.maxChunkBytes };
+    if (options.levels !== undefined) {
+      const r = await levels(engine, image as Raster, {
+        levels: typeof options.levels === 'string' ? parseLevels(options.levels) : options.levels,
+        codes: typeof options.codes === 'string' ? parseCodes(options.codes) : (options.codes ?? 'srgb'),
+        cutoff: options.cutoff ?? 0.5,
+        map,
+        gammaSpace: options.gammaSpace ?? false,
+        alpha: options.alpha ?? 'keep',
+        ...chunk,
+      });
+      return { ...r, ...info, ms: r.ms, gpuMs: r.gpuMs, mode: 'levels' };
+    }
+    const palette = await choosePalette(engine, image, options);
+    const alpha = options.alpha ?? 'threshold';
+    const decideAlpha = alpha !== 'keep' && hasAlpha(image);
+    if (decideAlpha && palette.size >= 256) {
+      throw new InputError('--palette', 'a 256-colour palette leaves no index for transparent pixels; use 255 colours or --alpha keep');
+    }
     const t0 = performance.now();
-    const run = await engine.orderedPalette(image, params);
+    let run: { indices: Uint8Array; gpuMs: number | null };
+    const mix = options.mix ?? 'pair';
+    if (mix === 'yliluoma') {
+      if (decideAlpha) throw new InputError('--alpha', `${alpha} is not available with --mix yliluoma; use --alpha keep`);
+      const params = orderedMixParams(map, palette.colors, { gammaSpace: options.gammaSpace ?? false });
+      run = await orderedMix(engine, image, params, chunk);
+    } else {
+      const params = orderedPaletteParams(map, palette.colors, {
+        rule: mix,
+        distance: options.distance ?? 'oklab',
+        gammaSpace: options.gammaSpace ?? false,
+        alpha: decideAlpha ? alpha : 'ignore',
+        ...(options.spread === undefined ? {} : { spread: options.spread }),
+      });
+      run = await engine.orderedPalette(image, params, chunk);
+    }
     const ms = performance.now() - t0;
-    return {
-      width: image.width,
-      height: image.height,
-      indices: run.indices,
-      palette,
-      backend: engine.backend,
-      adapter: engine.adapter,
-      ms,
-      gpuMs: run.gpuMs,
-    };
+    const transparentIndex = decideAlpha && run.indices.includes(palette.size) ? palette.size : null;
+    const kept = alpha === 'keep' && hasAlpha(image) ? sourceAlpha(image) : null;
+    return { ...info, mode: 'palette', indices: run.indices, palette, transparentIndex, alpha: kept, ms, gpuMs: run.gpuMs };
   } finally {
     if (!options.engine) engine.destroy();
   }
+}
+
+async function choosePalette(engine: Engine, image: Raster | RgbaImage, options: DitherImageOptions): Promise<Palette> {
+  const spec = options.palette ?? 'bw';
+  const chosen = typeof spec === 'string' ? resolvePalette(spec) : spec;
+  const lock = typeof options.lock === 'string' ? parseLockList(options.lock) : options.lock;
+  if (!('auto' in chosen)) {
+    if (lock?.length) throw new InputError('--lock', 'only applies to auto palettes (--palette auto:N)');
+    return chosen;
+  }
+  return autoPalette(engine, image as Raster, chosen.auto, lock?.length ? { lock } : {});
 }

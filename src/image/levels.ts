@@ -54,10 +54,12 @@ export function parseLevels(spec: string): number[] {
   if (parts.length !== 1 && parts.length !== 3) {
     throw new InputError('--levels', `expected N or R,G,B, got "${spec}"`);
   }
-  return parts.map((p) => {
+  const levels = parts.map((p) => {
     if (!/^\d+$/.test(p)) throw new InputError('--levels', `"${p}" is not a whole number`);
     return Number(p);
   });
+  checkLevels(levels);
+  return levels;
 }
 
 /** `--codes srgb | linear | gamma:G`. */

@@ -65,6 +65,8 @@ export async function orderedPaletteGpu(
           mapHeight: params.mapHeight,
           transparent: params.transparent,
           gridDim: params.grid.dim,
+          pair: params.pair ? 1 : 0,
+          paletteSize: params.paletteSize,
         },
         space: spaceUniform(params.space),
       },

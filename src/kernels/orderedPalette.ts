@@ -1,5 +1,6 @@
-// Ordered dithering to a palette by threshold offsets: the kernel's tables, built once on the host for both
-// backends, and the CPU reference that mirrors shaders/orderedPalette.wgsl operation for operation.
+// Ordered dithering to a palette, by the pair rule or the threshold-offset rule (see shaders/orderedPalette.wgsl):
+// the kernel's tables, built once on the host for both backends, and the CPU reference that mirrors the WGSL
+// operation for operation.
 import { identityTable, srgbToLinearTable, LINEAR_ONE } from '../color/transfer.js';
 import { spaceTransform, toSpace, type DistanceSpace, type SpaceTransform } from '../color/space.js';
 import type { ThresholdMap } from '../maps/thresholdMap.js';
@@ -15,12 +16,20 @@ export interface RgbaImage {
 /** What happens to alpha: ignored (every pixel opaque), cut at 50%, or dithered with the same threshold map. */
 export type AlphaDecision = 'ignore' | 'threshold' | 'dither';
 
+/**
+ * pair: perceptually nearest colour A and the next colour B beyond the pixel, chosen between in linear light
+ * (mean-preserving); offset: the classic threshold-offset method.
+ */
+export type PaletteRule = 'pair' | 'offset';
+
 export interface OrderedPaletteOptions {
+  /** Default pair. */
+  readonly rule?: PaletteRule;
   /** Distance space for the nearest colour. Default oklab. */
   readonly distance?: DistanceSpace;
   /** Dither and measure on sRGB-encoded values instead of linear light (what most tools do). */
   readonly gammaSpace?: boolean;
-  /** Offset amplitude as a fraction of full scale. Default: from the palette's spacing (1 for black and white). */
+  /** Offset rule: amplitude as a fraction of full scale. Default: from the palette's spacing (1 for black and white). */
   readonly spread?: number;
   readonly alpha?: AlphaDecision;
 }
@@ -29,11 +38,12 @@ export interface OrderedPaletteOptions {
 export interface OrderedPaletteParams {
   readonly mapWidth: number;
   readonly mapHeight: number;
-  /** Per map cell: [offset added to linear light (Q16), alpha cut (transparent iff alpha16 < cut)]. */
+  /** Per map cell: [pair: threshold Q16 | offset: offset added to linear light (Q16), alpha cut (transparent iff alpha16 < cut)]. */
   readonly cells: Int32Array;
+  readonly pair: boolean;
   readonly gammaSpace: boolean;
   readonly space: SpaceTransform;
-  /** Palette in space coordinates, 4 lanes per colour (the GPU's vec4<i32>). */
+  /** Palette in space coordinates, then in linear Q16, 4 lanes per colour (the GPU's vec4<i32>). */
   readonly palette: Int32Array;
   readonly paletteSize: number;
   /** The index written for transparent pixels: the palette size. */
@@ -78,18 +88,34 @@ export function orderedPaletteParams(map: ThresholdMap, paletteRgb: Uint8Array, 
   const domain = Uint32Array.from(paletteRgb, (v) => table[v]!);
   const spread = options.spread ?? defaultSpread(domain, size);
   const alpha = options.alpha ?? 'ignore';
+  const pair = (options.rule ?? 'pair') === 'pair';
   const cells = new Int32Array(2 * map.values.length);
   map.values.forEach((v, i) => {
     const t = (v + 0.5) / map.scale;
-    cells[2 * i] = Math.round((t - 0.5) * spread * LINEAR_ONE);
+    cells[2 * i] = pair ? Math.min(65535, Math.floor(t * 65536)) : Math.round((t - 0.5) * spread * LINEAR_ONE);
     cells[2 * i + 1] = alpha === 'ignore' ? 0 : alpha === 'threshold' ? 32768 : Math.min(65535, Math.max(1, Math.round(t * 65536)));
   });
   const coords = new Int32Array(3 * size);
   for (let i = 0; i < size; i++) toSpace(space, domain[3 * i]!, domain[3 * i + 1]!, domain[3 * i + 2]!, coords, 3 * i);
-  const palette = new Int32Array(4 * size);
-  for (let i = 0; i < size; i++) palette.set(coords.subarray(3 * i, 3 * i + 3), 4 * i);
-  const grid = buildNearestGrid(space, coords, size);
-  return { mapWidth: map.size[0], mapHeight: map.size[1], cells, gammaSpace, space, palette, paletteSize: size, transparent: size, grid, spread };
+  const palette = new Int32Array(8 * size);
+  for (let i = 0; i < size; i++) {
+    palette.set(coords.subarray(3 * i, 3 * i + 3), 4 * i);
+    palette.set(domain.subarray(3 * i, 3 * i + 3), 4 * (size + i));
+  }
+  const grid = gridFor(space, coords, size);
+  return { mapWidth: map.size[0], mapHeight: map.size[1], cells, pair, gammaSpace, space, palette, paletteSize: size, transparent: size, grid, spread };
+}
+
+// The grid depends only on the palette and the space, while a stack builds parameters for every layer's map.
+const grids = new Map<string, NearestGrid>();
+function gridFor(space: SpaceTransform, coords: Int32Array, size: number): NearestGrid {
+  const key = `${space.name}:${coords.join(',')}`;
+  let g = grids.get(key);
+  if (!g) {
+    if (grids.size >= 16) grids.delete(grids.keys().next().value!);
+    grids.set(key, (g = buildNearestGrid(space, coords, size)));
+  }
+  return g;
 }
 
 const clampQ16 = (v: number): number => (v < 0 ? 0 : v > 65535 ? 65535 : v);
@@ -119,6 +145,42 @@ function nearest(p: OrderedPaletteParams, r: number, g: number, b: number, scrat
   return best;
 }
 
+const clampStep = (v: number): number => (v < -131072 ? -131072 : v > 131072 ? 131072 : v);
+
+/** CPU mirror of `pairPick` in the WGSL; `t` is the cell's threshold in Q16. */
+function pairPick(p: OrderedPaletteParams, r: number, g: number, b: number, t: number, scratch: Int32Array): number {
+  const a = nearest(p, r, g, b, scratch);
+  const L = 4 * (p.paletteSize + a);
+  const A0 = p.palette[L]!;
+  const A1 = p.palette[L + 1]!;
+  const A2 = p.palette[L + 2]!;
+  const e0 = r - A0;
+  const e1 = g - A1;
+  const e2 = b - A2;
+  let bi = a;
+  let s0 = e0;
+  let s1 = e1;
+  let s2 = e2;
+  for (let k = 0; k < 18 && bi === a; k++) {
+    s0 = clampStep(s0 * 2);
+    s1 = clampStep(s1 * 2);
+    s2 = clampStep(s2 * 2);
+    bi = nearest(p, clampQ16(A0 + s0), clampQ16(A1 + s1), clampQ16(A2 + s2), scratch);
+    const done = (s: number, e: number) => Math.abs(s) >= 65536 || e === 0;
+    if (done(s0, e0) && done(s1, e1) && done(s2, e2)) break;
+  }
+  if (bi === a) return a;
+  const B = 4 * (p.paletteSize + bi);
+  const d0 = (p.palette[B]! - A0) >> 4;
+  const d1 = (p.palette[B + 1]! - A1) >> 4;
+  const d2 = (p.palette[B + 2]! - A2) >> 4;
+  const num = (e0 >> 4) * d0 + (e1 >> 4) * d1 + (e2 >> 4) * d2;
+  const den = d0 * d0 + d1 * d1 + d2 * d2;
+  if (den === 0 || num <= 0) return a;
+  if (num >= den) return bi;
+  return num * 65536 > t * den ? bi : a; // exact in doubles: both sides are below 2^43
+}
+
 /**
  * CPU reference: palette indices for rows [firstRow, firstRow + rows) of `image`, one byte per pixel.
  * `firstRow` only sets the threshold phase; pixels are read from the start of `image.data`.
@@ -142,10 +204,12 @@ export function orderedPalette(image: RgbaImage, params: OrderedPaletteParams, f
         continue;
       }
       const off = cells[cell]!;
-      const r = clampQ16(toLinear[src[4 * p]!]! + off);
-      const g = clampQ16(toLinear[src[4 * p + 1]!]! + off);
-      const b = clampQ16(toLinear[src[4 * p + 2]!]! + off);
-      out[p] = nearest(params, r, g, b, scratch);
+      const r = toLinear[src[4 * p]!]!;
+      const g = toLinear[src[4 * p + 1]!]!;
+      const b = toLinear[src[4 * p + 2]!]!;
+      out[p] = params.pair
+        ? pairPick(params, r, g, b, off, scratch)
+        : nearest(params, clampQ16(r + off), clampQ16(g + off), clampQ16(b + off), scratch);
     }
   }
   return out;

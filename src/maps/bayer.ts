@@ -26,21 +26,27 @@ export function bayer(sizes: readonly number[], input = 'bayer'): ThresholdMap {
   const [sx = 1, sy = 1, sz = 1] = sizes;
   const bits = [sx, sy, sz].map((s) => Math.log2(s));
   const levels = Math.max(...bits);
+  const rank = (c: readonly number[]): number => {
+    let v = 0;
+    for (let l = 0; l < levels; l++) {
+      // The coordinate bits of the axes that are still being subdivided at this level, in x, y, z order.
+      const b: number[] = [];
+      for (let a = 0; a < 3; a++) if (l < bits[a]!) b.push((c[a]! >> l) & 1);
+      v = (v << b.length) | levelDigit(b);
+    }
+    return v;
+  };
+  // Each level digit is an XOR of coordinate bits, so the rank is too: rank(x, y, z) = rank(x, 0, 0) ^
+  // rank(0, y, 0) ^ rank(0, 0, z), and three small tables fill even 256^3 quickly.
+  const tx = Array.from({ length: sx }, (_, x) => rank([x, 0, 0]));
+  const ty = Array.from({ length: sy }, (_, y) => rank([0, y, 0]));
+  const tz = Array.from({ length: sz }, (_, z) => rank([0, 0, z]));
   const values = new Uint32Array(sx * sy * sz);
-  const c = [0, 0, 0];
   let i = 0;
-  for (c[2] = 0; c[2] < sz; c[2]++) {
-    for (c[1] = 0; c[1] < sy; c[1]++) {
-      for (c[0] = 0; c[0] < sx; c[0]++) {
-        let v = 0;
-        for (let l = 0; l < levels; l++) {
-          // The coordinate bits of the axes that are still being subdivided at this level, in x, y, z order.
-          const b: number[] = [];
-          for (let a = 0; a < 3; a++) if (l < bits[a]!) b.push((c[a]! >> l) & 1);
-          v = (v << b.length) | levelDigit(b);
-        }
-        values[i++] = v;
-      }
+  for (let z = 0; z < sz; z++) {
+    for (let y = 0; y < sy; y++) {
+      const yz = ty[y]! ^ tz[z]!;
+      for (let x = 0; x < sx; x++) values[i++] = tx[x]! ^ yz;
     }
   }
   const name =
@@ -57,6 +63,7 @@ export function bayer(sizes: readonly number[], input = 'bayer'): ThresholdMap {
 /**
  * Rank of a cell within its 2, 2x2 or 2x2x2 block. The top bit is the parity (checkerboard), so the first half of
  * the block is as spread out as possible; the next bit splits that half into diagonal pairs. 2D: [[0,2],[3,1]].
+ * Every digit is XOR-linear in the bits ('|' only joins fields that do not overlap), which bayer() relies on.
  */
 function levelDigit(b: number[]): number {
   const [x = 0, y = 0, z = 0] = b;

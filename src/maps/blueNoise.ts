@@ -6,7 +6,7 @@ import type { ThresholdMap } from './thresholdMap.js';
 export const BLUE_NOISE_VERSION = 1;
 
 const SIGMA = 1.5;
-/** Truncated window: offsets with |d| <= 3 sigma. The tail beyond holds well under 1% of the kernel's weight. */
+/** Truncated window: offsets with |d| <= 3 sigma, which keeps ~99% (2D) or ~97% (3D) of the kernel's weight. */
 const RADIUS = Math.floor(3 * SIGMA);
 /** Fixed-point scale of the kernel weights: energies are integers, so sums are exact and ties are real ties. */
 const WEIGHT_ONE = 1 << 20;
@@ -117,10 +117,9 @@ class MinTree {
 }
 
 /**
- * The state of void-and-cluster on a power-of-two torus. Each step needs the extreme energy over all cells, but a
- * toggle changes only the ~60 (2D) or ~400 (3D) cells in the kernel window, so the extremes are kept per block of
- * cells in a tree and only the touched blocks are rescanned, instead of all N cells every step. (Hot methods copy
- * fields into locals: V8 keeps those in registers.)
+ * The state of void-and-cluster on a power-of-two torus. Each step needs the extreme energy over all N cells, but
+ * a toggle changes only the ~60 (2D) or ~400 (3D) cells in the kernel window, so the extremes are kept per block
+ * of cells in a tree, and a block is rescanned only when it matters (see best()), never all N cells per step.
  */
 class Field {
   readonly n: number;
@@ -128,12 +127,16 @@ class Field {
   private readonly lxy: number;
   private readonly mask: [number, number, number];
   private readonly offs: [Int32Array, Int32Array, Int32Array, Int32Array]; // dx, dy, dz, weight
-  /** Sum of kernel weights of the ones, self included (< 2^29). */
+  private readonly rel: Int32Array; // the same offsets as index differences, where nothing wraps
+  /** Sum of kernel weights of the ones, self included (< 2^26). */
   readonly energy: Int32Array;
   readonly one: Uint8Array;
   readonly clusters: MinTree;
   readonly voids: MinTree;
-  /** Phase 0 moves keys both ways, so every touched block is rescanned at once into both trees. */
+  /**
+   * Phase 0 both adds and removes points. Trees are otherwise lazy (see best()), so a toggle rescans its touched
+   * blocks into the one tree whose keys it can lower: voids when removing a point, clusters when adding one.
+   */
   eager = false;
   private readonly stamp: Int32Array;
   private readonly touched: Int32Array;
@@ -144,7 +147,8 @@ class Field {
     this.lx = Math.log2(sx);
     this.lxy = this.lx + Math.log2(sy);
     this.mask = [sx - 1, sy - 1, sz - 1];
-    // Kernel offsets inside the 3-sigma ball; weights rounded once, so all later arithmetic is integer.
+    // Kernel offsets inside the 3-sigma ball. Weights are rounded to integers once, so all later arithmetic is
+    // exact; the rounding also absorbs any last-bit difference in Math.exp between JS engines.
     const offs: number[][] = [];
     const rz = sz > 1 ? RADIUS : 0;
     for (let dz = -rz; dz <= rz; dz++) {
@@ -158,6 +162,7 @@ class Field {
     }
     const column = (c: number): Int32Array => Int32Array.from(offs, (o) => o[c]!);
     this.offs = [column(0), column(1), column(2), column(3)];
+    this.rel = Int32Array.from(offs, ([dx, dy, dz]) => (dz! * sy + dy!) * sx + dx!);
     this.energy = new Int32Array(this.n);
     this.one = new Uint8Array(this.n);
     const blocks = this.n / BLOCK;
@@ -172,7 +177,7 @@ class Field {
     return key - Math.floor(key / this.n) * this.n;
   }
 
-  // Block keys pack (energy, cell index) exactly into a double (< 2^47), so ties go to the lowest index. The
+  // Block keys pack (energy, cell index) exactly into a double (< 2^44), so ties go to the lowest index. The
   // tightest cluster is the one with the highest energy, the largest void the zero with the lowest.
   clusterKey(b: number): number {
     const { one, energy } = this;
@@ -208,6 +213,15 @@ class Field {
     const x = i & mx;
     const y = (i >> lx) & my;
     const z = i >> lxy;
+    if (!eager && inside(x, mx) && inside(y, my) && inside(z, mz)) {
+      // Most cells are this far from every edge: then nothing wraps, and each neighbour is a fixed index offset.
+      const rel = this.rel;
+      for (let k = 0; k < ow.length; k++) {
+        const j = i + rel[k]!;
+        energy[j] = energy[j]! + (on ? ow[k]! : -ow[k]!);
+      }
+      return;
+    }
     const epoch = ++this.epoch;
     let count = 0;
     for (let k = 0; k < ow.length; k++) {
@@ -223,23 +237,25 @@ class Field {
     }
     for (let k = 0; k < count; k++) {
       const b = touched[k]!;
-      this.clusters.set(b, this.clusterKey(b));
-      this.voids.set(b, this.voidKey(b));
+      if (on) this.clusters.set(b, this.clusterKey(b));
+      else this.voids.set(b, this.voidKey(b));
     }
   }
 
   /**
-   * The tightest cluster or the largest void. Outside phase 0 the trees are updated lazily: there a phase only
-   * ever raises the keys it uses, so a stored key is a lower bound, and the minimum is exact once the block it
-   * names rescans to the same key (keys are unique, as they end in the cell index).
+   * The tightest cluster (or with `voids`, the largest void). The trees hold lower bounds of their blocks' keys,
+   * so the minimum is exact once the block it names rescans to the same key (keys are unique: they end in the
+   * cell index). Rescanning every touched block at every toggle instead took over twice as long at 64^3.
    */
-  best(tree: MinTree, key: (b: number) => number): number {
+  best(voids: boolean): number {
+    const tree = voids ? this.voids : this.clusters;
     for (;;) {
       const k = tree.min;
       const c = this.cell(k);
-      const fresh = key.call(this, (c / BLOCK) | 0);
+      const b = (c / BLOCK) | 0;
+      const fresh = voids ? this.voidKey(b) : this.clusterKey(b);
       if (fresh === k) return c;
-      tree.set((c / BLOCK) | 0, fresh);
+      tree.set(b, fresh);
     }
   }
 
@@ -268,10 +284,11 @@ function voidAndCluster(dims: Dims): Uint32Array {
   }
   f.rebuild();
   f.eager = true;
+  // Ulichney's loop; the cap only guards against a cycle, which has not been seen.
   for (let iter = 0; iter < 4 * n; iter++) {
-    const c = f.best(f.clusters, f.clusterKey);
+    const c = f.best(false);
     f.toggle(c, false);
-    const v = f.best(f.voids, f.voidKey);
+    const v = f.best(true);
     f.toggle(v, true);
     if (v === c) break;
   }
@@ -282,7 +299,7 @@ function voidAndCluster(dims: Dims): Uint32Array {
   // Phase 1: remove the tightest cluster repeatedly; the points removed last get the lowest ranks.
   f.eager = false;
   for (let r = ones - 1; r >= 0; r--) {
-    const c = f.best(f.clusters, f.clusterKey);
+    const c = f.best(false);
     f.toggle(c, false);
     ranks[c] = r;
   }
@@ -294,11 +311,16 @@ function voidAndCluster(dims: Dims): Uint32Array {
   energy.set(protoEnergy);
   f.rebuild();
   for (let r = ones; r < n; r++) {
-    const v = f.best(f.voids, f.voidKey);
+    const v = f.best(true);
     f.toggle(v, true);
     ranks[v] = r;
   }
   return ranks;
+}
+
+/** Whether coordinate c is at least RADIUS from both edges of an axis with mask m (a flat axis always is). */
+function inside(c: number, m: number): boolean {
+  return m === 0 || (c >= RADIUS && c <= m - RADIUS);
 }
 
 /** mulberry32: a tiny 32-bit PRNG, bit-exact everywhere (only Math.imul, shifts and xors). */

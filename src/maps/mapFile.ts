@@ -43,14 +43,16 @@ function fromText(path: string, name: string, data: Uint8Array): ThresholdMap {
   lines.forEach((raw, lineIndex) => {
     const line = raw.replace(/#.*/, '').trim();
     if (line === '') return;
-    const row = line.split(/[\s,]+/).map((token) => {
-      // Whole non-negative integers only: fractions or signs would silently change the map's meaning.
-      if (!/^\d+$/.test(token)) {
+    const row = line.split(/\s*,\s*|\s+/).map((token) => {
+      const bad = (problem: string): never => {
         const shown = JSON.stringify(token.length > 20 ? `${token.slice(0, 20)}…` : token);
-        throw new InputError(path, `line ${lineIndex + 1}: ${shown} is not a non-negative integer`);
-      }
+        throw new InputError(path, `line ${lineIndex + 1}: ${shown} ${problem}`);
+      };
+      if (token === '') bad('is an empty entry (two separators in a row?)');
+      // Whole non-negative integers only: fractions or signs would silently change the map's meaning.
+      if (!/^\d+$/.test(token)) bad('is not a non-negative integer');
       const v = Number(token);
-      if (v >= 2 ** 32 - 1) throw new InputError(path, `line ${lineIndex + 1}: ${token} is too large (at most 2^32 - 2)`);
+      if (v >= 2 ** 32 - 1) bad('is too large (at most 2^32 - 2)');
       return v;
     });
     if (rows.length > 0 && row.length !== rows[0]!.length) {

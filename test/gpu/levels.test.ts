@@ -75,7 +75,7 @@ const CONFIGS: [string, LevelsOptions][] = [
   ['256', { levels: [256] }],
   ['codes linear', { levels: [5], codes: 'linear' }],
   ['codes gamma:1.8', { levels: [6, 3, 9], codes: { gamma: 1.8 } }],
-  ['codes gamma:0.02 (duplicate codes at white)', { levels: [256], codes: { gamma: 0.02 } }],
+  ['codes gamma:0.001 (duplicate codes at white)', { levels: [256], codes: { gamma: 0.001 } }],
   ['codes gamma:40 (duplicate codes at black)', { levels: [200], codes: { gamma: 40 } }],
   ['gamma space', { levels: [4, 4, 3], gammaSpace: true }],
   ['cutoff 0.3', { levels: [3], cutoff: 0.3 }],
@@ -108,6 +108,11 @@ describe('levels on the GPU equals the CPU reference', () => {
         }
       }
     }
+  });
+
+  test('a larger image, 16-bit to 256 levels and 8-bit to 3 levels', async () => {
+    await expectParity(randomRaster(1031, 517, 16, 77), { levels: [256], alpha: 'keep' }, '16-bit');
+    await expectParity(randomRaster(1031, 517, 8, 78), { levels: [3], map: blueNoise([64, 64]) }, '8-bit');
   });
 
   test('the library call gives the same result on both backends', async () => {

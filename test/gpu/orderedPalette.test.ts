@@ -94,7 +94,14 @@ describe('every distance, gamma space, 16-bit input and alpha mode agree across 
     for (const size of [2, 16, 256]) {
       test(`${distance}, ${size} colours`, async () => {
         const palette = randomBytes(3 * size, size);
-        for (const options of [{ distance }, { distance, gammaSpace: true }, { distance, alpha: 'threshold' as const }, { distance, alpha: 'dither' as const }]) {
+        for (const options of [
+          { distance },
+          { distance, rule: 'offset' as const },
+          { distance, gammaSpace: true },
+          { distance, rule: 'offset' as const, gammaSpace: true },
+          { distance, alpha: 'threshold' as const },
+          { distance, rule: 'offset' as const, alpha: 'dither' as const },
+        ]) {
           // 256 colours leave no spare index for transparency, so alpha modes run with 255.
           const pal = options.alpha && size === 256 ? palette.subarray(0, 255 * 3) : palette;
           const params = orderedPaletteParams(bayer([4, 4]), pal, options);

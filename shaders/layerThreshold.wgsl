@@ -1,0 +1,187 @@
+// Per-layer voxel kernels for stacks, several layers per dispatch: greyLevels (grey → N codes, packed bits for
+// N = 2) and materialFractions (K material fractions → one material index per voxel). Every table is built on the
+// host and src/stack/kernels.ts mirrors this shader operation for operation; all arithmetic is u32 and no product
+// exceeds 2^28, so the GPU and the CPU reference give the same bits.
+//
+// A dispatch covers `layers` layers of `rows` rows each (whole layers, or a row range of one layer starting at the
+// absolute row firstRow). Input samples are the layers' voxels concatenated; output words are per layer, each
+// layer padded to whole words.
+
+struct GreyParams {
+  width: u32,
+  rows: u32,        // rows of each layer in this dispatch
+  firstRow: u32,    // absolute row of the first one (maps tile absolute rows)
+  layers: u32,
+  wide: u32,        // 0: 8-bit samples, 4 per word; 1: 16-bit, 2 per word
+  steps: u32,       // N − 1
+  packBits: u32,    // 1: one bit per voxel, 32 per word; 0: one byte per voxel, 4 per word
+  outWords: u32,    // output words per layer
+}
+
+struct FractionParams {
+  width: u32,
+  rows: u32,
+  firstRow: u32,
+  layers: u32,
+  wide: u32,
+  materials: u32,     // K (3 in RGBA mode)
+  rgba: u32,          // 1: one RGBA sample per voxel; 0: K channel blocks
+  outWords: u32,
+  channelWords: u32,  // words between consecutive channel blocks in `fractions`
+}
+
+// Shared by both entries: per layer of the dispatch (map base in thresholds, map width, map height, unused), and
+// the thresholds of every distinct map, t = floor((value + 0.5)/scale · 65535) in 0..65534.
+@group(0) @binding(0) var<storage, read> layerMaps: array<vec4<u32>>;
+@group(0) @binding(1) var<storage, read> thresholds: array<u32>;
+
+@group(0) @binding(2) var<uniform> gp: GreyParams;
+@group(0) @binding(3) var<storage, read> grey: array<u32>;
+@group(0) @binding(4) var<storage, read_write> greyOut: array<u32>;
+
+@group(0) @binding(5) var<uniform> fp: FractionParams;
+@group(0) @binding(6) var<storage, read> fractions: array<u32>;
+@group(0) @binding(7) var<storage, read_write> materialOut: array<u32>;
+
+const WORKGROUP: u32 = 64u;
+
+// Sample i of a packed 8- or 16-bit array, starting at word `base`.
+fn sample8(base: u32, i: u32) -> u32 { return (fractions[base + (i >> 2u)] >> (8u * (i & 3u))) & 0xffu; }
+fn sample16(base: u32, i: u32) -> u32 { return (fractions[base + (i >> 1u)] >> (16u * (i & 1u))) & 0xffffu; }
+
+fn greySample(i: u32) -> u32 {
+  if (gp.wide == 1u) { return (grey[i >> 1u] >> (16u * (i & 1u))) & 0xffffu; }
+  return ((grey[i >> 2u] >> (8u * (i & 3u))) & 0xffu) * 257u;
+}
+
+// One invocation decides a run of 32 voxels of one layer (the divisions that locate it are paid once per run):
+// one output word of bits, or 8 words of bytes.
+const RUN: u32 = 32u;
+
+@compute @workgroup_size(WORKGROUP)
+fn greyLevels(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let run = gid.y * groups.x * WORKGROUP + gid.x;
+  let voxels = gp.width * gp.rows;
+  let runs = (voxels + RUN - 1u) / RUN;
+  let l = run / runs;
+  if (l >= gp.layers) { return; }
+  let v0 = (run - l * runs) * RUN;
+  let n = min(RUN, voxels - v0);
+  let m = layerMaps[l];
+  var y = v0 / gp.width;
+  var x = v0 - y * gp.width;
+  var row = m.x + ((y + gp.firstRow) % m.z) * m.y;
+  var mx = x % m.y;
+  let at = l * voxels + v0;
+  let outAt = l * gp.outWords + select(v0 / 4u, v0 / 32u, gp.packBits == 1u);
+  var packed = 0u;
+  for (var k = 0u; k < RUN; k++) {
+    if (k < n) {
+      let num = greySample(at + k) * gp.steps;
+      let code = num / 65535u;
+      let up = select(0u, 1u, num - code * 65535u > thresholds[row + mx]);
+      if (gp.packBits == 1u) {
+        packed |= (code + up) << k;
+      } else {
+        packed |= (code + up) << (8u * (k & 3u));
+      }
+      x += 1u;
+      mx += 1u;
+      if (mx == m.y) { mx = 0u; }
+      if (x == gp.width) {
+        x = 0u;
+        mx = 0u;
+        y += 1u;
+        row = m.x + ((y + gp.firstRow) % m.z) * m.y;
+      }
+    }
+    // Bytes: a word is complete every 4 voxels; the last one of the layer may be partial.
+    if (gp.packBits == 0u && (k & 3u) == 3u) {
+      if (k - 3u < n) { greyOut[outAt + k / 4u] = packed; }
+      packed = 0u;
+    }
+  }
+  if (gp.packBits == 1u) { greyOut[outAt] = packed; }
+}
+
+// floor(a·b/d) for a < 2^16, b <= d < 2^19: long division in base 2^8, no product above 2^28.
+fn mulDiv(a: u32, b: u32, d: u32) -> u32 {
+  let hi = a * (b >> 8u);
+  let q1 = hi / d;
+  let lo = (hi - q1 * d) * 256u + a * (b & 255u);
+  return q1 * 256u + lo / d;
+}
+
+// Fraction m (0-based) of voxel i, Q16 (RGBA mode: the raw R, G, B or A sample).
+fn fraction(m: u32, i: u32) -> u32 {
+  if (fp.rgba == 1u) {
+    if (fp.wide == 1u) { return sample16(0u, 4u * i + m); }
+    return (fractions[i] >> (8u * m)) & 0xffu;
+  }
+  let base = m * fp.channelWords;
+  if (fp.wide == 1u) { return sample16(base, i); }
+  return sample8(base, i) * 257u;
+}
+
+// The material of voxel i against threshold t (the CPU's cumulative + pickMaterial): C_m is computed on the fly,
+// after one pass for the total, so no per-voxel array is needed.
+fn material(i: u32, t: u32) -> u32 {
+  var below = 0u;
+  if (fp.rgba == 1u) {
+    let a = fraction(3u, i) * select(257u, 1u, fp.wide == 1u);
+    let total = fraction(0u, i) + fraction(1u, i) + fraction(2u, i);
+    if (total == 0u) { return 0u; }
+    var run = 0u;
+    for (var j = 0u; j < 3u; j++) {
+      run += fraction(j, i);
+      below += select(0u, 1u, mulDiv(a, run, total) <= t);
+    }
+  } else {
+    var total = 0u;
+    for (var j = 0u; j < fp.materials; j++) { total += fraction(j, i); }
+    var run = 0u;
+    for (var j = 0u; j < fp.materials; j++) {
+      run += fraction(j, i);
+      let c = select(run, mulDiv(65535u, run, total), total > 65535u);
+      below += select(0u, 1u, c <= t);
+    }
+  }
+  return select(below + 1u, 0u, below == fp.materials);
+}
+
+@compute @workgroup_size(WORKGROUP)
+fn materialFractions(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let run = gid.y * groups.x * WORKGROUP + gid.x;
+  let voxels = fp.width * fp.rows;
+  let runs = (voxels + RUN - 1u) / RUN;
+  let l = run / runs;
+  if (l >= fp.layers) { return; }
+  let v0 = (run - l * runs) * RUN;
+  let n = min(RUN, voxels - v0);
+  let m = layerMaps[l];
+  var y = v0 / fp.width;
+  var x = v0 - y * fp.width;
+  var row = m.x + ((y + fp.firstRow) % m.z) * m.y;
+  var mx = x % m.y;
+  let at = l * voxels + v0;
+  let outAt = l * fp.outWords + v0 / 4u;
+  var packed = 0u;
+  for (var k = 0u; k < RUN; k++) {
+    if (k < n) {
+      packed |= material(at + k, thresholds[row + mx]) << (8u * (k & 3u));
+      x += 1u;
+      mx += 1u;
+      if (mx == m.y) { mx = 0u; }
+      if (x == fp.width) {
+        x = 0u;
+        mx = 0u;
+        y += 1u;
+        row = m.x + ((y + fp.firstRow) % m.z) * m.y;
+      }
+    }
+    if ((k & 3u) == 3u) {
+      if (k - 3u < n) { materialOut[outAt + k / 4u] = packed; }
+      packed = 0u;
+    }
+  }
+}

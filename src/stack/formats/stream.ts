@@ -1,0 +1,160 @@
+// The plumbing shared by sources and sinks: bounded read-ahead, an ordered write queue, temp names.
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
+import type { LayerSink, OutputLayer } from './types.js';
+
+const ignore = (): void => undefined;
+
+/**
+ * Yields start(0), start(1), ... in order with up to `window` of them running while the consumer works on the
+ * current one, so memory is `window + 1` items whatever `count` is. Abandoned items are left to settle.
+ */
+export async function* readAhead<T>(count: number, window: number, start: (i: number) => Promise<T>): AsyncGenerator<T> {
+  const pending: Promise<T>[] = [];
+  let next = 0;
+  const fill = (): void => {
+    while (next < count && pending.length < window) {
+      const p = start(next++);
+      p.catch(ignore); // a failure surfaces when its turn comes, not as an unhandled rejection
+      pending.push(p);
+    }
+  };
+  fill();
+  while (pending.length > 0) {
+    const p = pending.shift()!;
+    fill();
+    yield await p;
+  }
+}
+
+/**
+ * Work that starts at once (encoding on the pool) and commits in order (writing to disk), at most `depth`
+ * layers deep. The first failure stops later commits and is thrown by every later push and by drain.
+ */
+export class WriteQueue {
+  private chain: Promise<void> = Promise.resolve();
+  private readonly inFlight: Promise<void>[] = [];
+  private failure: { error: unknown } | undefined;
+
+  constructor(private readonly depth: number) {}
+
+  async push<T>(work: Promise<T>, commit: (result: T) => Promise<void>): Promise<void> {
+    this.check();
+    work.catch(ignore);
+    const step = this.chain.then(async () => {
+      if (this.failure) return;
+      try {
+        await commit(await work);
+      } catch (error) {
+        this.failure ??= { error };
+      }
+    });
+    this.chain = step;
+    this.inFlight.push(step);
+    while (this.inFlight.length >= this.depth) await this.inFlight.shift();
+    this.check();
+  }
+
+  /** Waits for everything queued; throws the first failure. */
+  async drain(): Promise<void> {
+    await this.chain;
+    this.inFlight.length = 0;
+    this.check();
+  }
+
+  /** Waits for everything queued, ignoring failures (before removing temp output). */
+  async settle(): Promise<void> {
+    await this.chain;
+  }
+
+  private check(): void {
+    if (this.failure) throw this.failure.error;
+  }
+}
+
+/** A hidden name beside `target` for output that is renamed into place once complete. */
+export function tempBeside(target: string): string {
+  return join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
+/**
+ * Checks the sink contract: z = 0, 1, 2, ... and one size for the whole stack. These are caller bugs
+ * (RangeError), not user input.
+ */
+export class LayerOrder {
+  written = 0;
+  width = 0;
+  height = 0;
+
+  accept(layer: OutputLayer, state: 'open' | 'closing' | 'closed' | 'aborted'): void {
+    if (state !== 'open') throw new Error(`sink is ${state}`);
+    if (layer.z !== this.written) throw new RangeError(`layer z=${layer.z} written out of order (expected z=${this.written})`);
+    if (this.written === 0) {
+      this.width = layer.width;
+      this.height = layer.height;
+    } else if (layer.width !== this.width || layer.height !== this.height) {
+      throw new RangeError(`layer z=${layer.z} is ${layer.width}x${layer.height}, the stack is ${this.width}x${this.height}`);
+    }
+    this.written++;
+  }
+}
+
+/** A copy of the layer whose buffer can be moved to a worker: the caller keeps (and may reuse) its own. */
+export function detachedCopy(layer: OutputLayer): OutputLayer {
+  return layer.kind === 'bits'
+    ? { z: layer.z, width: layer.width, height: layer.height, kind: 'bits', data: layer.data.slice() }
+    : { z: layer.z, width: layer.width, height: layer.height, kind: 'codes', data: layer.data.slice() };
+}
+
+export interface SinkParts<T> {
+  /** Starts the layer's work (usually on the pool) from a copy the sink owns. */
+  encode(layer: OutputLayer): Promise<T>;
+  /** Writes one layer's result; called in z order. */
+  commit(result: T, z: number): Promise<void>;
+  /** Writes what follows the layers and publishes the output (rename into place). */
+  finish(layers: number): Promise<void>;
+  /** Removes the temporary output; must tolerate partial state. */
+  cleanup(): Promise<void>;
+  /** Layers encoding or waiting to be written behind the caller. */
+  depth: number;
+}
+
+/** The LayerSink contract (order checks, bounded queue, close/abort states) around a format's parts. */
+export function makeSink<T>(parts: SinkParts<T>): LayerSink {
+  const order = new LayerOrder();
+  const queue = new WriteQueue(parts.depth);
+  let state: 'open' | 'closing' | 'closed' | 'aborted' = 'open';
+  const abort = async (): Promise<void> => {
+    if (state === 'closed' || state === 'aborted') return;
+    state = 'aborted';
+    await queue.settle();
+    await parts.cleanup();
+  };
+  return {
+    async write(layer) {
+      order.accept(layer, state);
+      const z = layer.z;
+      let work: Promise<T>;
+      try {
+        work = parts.encode(layer);
+      } catch (err) {
+        work = Promise.reject(err); // fails the sink like any encoding failure
+      }
+      await queue.push(work, (r) => parts.commit(r, z));
+    },
+    async close() {
+      if (state !== 'open') throw new Error(`sink is ${state}`);
+      state = 'closing';
+      try {
+        await queue.drain();
+        await parts.finish(order.written);
+        state = 'closed';
+      } catch (err) {
+        state = 'open'; // let abort run its cleanup
+        await abort();
+        throw err;
+      }
+    },
+    abort,
+  };
+}

@@ -1,0 +1,258 @@
+// GPU side of the stack kernels, and their public entry points (which run on an Engine's backend). Layers go to
+// the GPU several per dispatch (one input binding holds as many whole layers as fit), several dispatches per
+// submit; a layer too large for one binding is split into row ranges that keep absolute rows, so every split
+// gives the same bits. Layouts: see src/stack/kernels.ts.
+import type { Engine } from '../engine.js';
+import type { GpuHandle } from '../host/device.js';
+import { getKernel, type Kernel } from '../host/pipelines.js';
+import { Recorder } from '../host/recorder.js';
+import { bindingLimit } from '../host/chunking.js';
+import type { ThresholdMap } from '../maps/thresholdMap.js';
+import type { LayerMaps } from './layerMaps.js';
+import {
+  checkLayers,
+  checkLevels,
+  greyLevelsCpu,
+  layerStride,
+  materialCount,
+  materialFractionsCpu,
+  thresholdTable,
+  type FractionLayers,
+  type GreyLayers,
+  type LayerOutput,
+  type Samples,
+} from './kernels.js';
+
+export interface LayerRunOptions {
+  /** Fills every output buffer with this word before the dispatch, so tests can prove every word is written. */
+  readonly poison?: number;
+  /** Caps each binding, in bytes (tests use it to force fewer layers per dispatch and row ranges). */
+  readonly maxChunkBytes?: number;
+}
+
+/** Grey layers → N codes (packed bits for N = 2), on the engine's backend. */
+export function greyLevelsLayers(engine: Engine, layers: GreyLayers, maps: LayerMaps, levels: number, opts: LayerRunOptions = {}): Promise<LayerOutput> {
+  checkLevels(levels);
+  checkLayers(layers, layers.data.length, 'greyLevels');
+  return engine.run({ cpu: () => greyLevelsCpu(layers, maps, levels), gpu: (g) => greyLevelsGpu(g, layers, maps, levels, opts) });
+}
+
+/** Material fractions → one material index per voxel (0 = void), on the engine's backend. */
+export function materialFractionsLayers(engine: Engine, layers: FractionLayers, maps: LayerMaps, opts: LayerRunOptions = {}): Promise<LayerOutput> {
+  materialCount(layers);
+  return engine.run({ cpu: () => materialFractionsCpu(layers, maps), gpu: (g) => materialFractionsGpu(g, layers, maps, opts) });
+}
+
+/** Whole layers [layer, layer + layers), or rows [row, row + rows) of one layer. */
+interface Piece {
+  readonly layer: number;
+  readonly layers: number;
+  readonly row: number;
+  readonly rows: number;
+}
+
+interface Shape {
+  readonly width: number;
+  readonly height: number;
+  readonly count: number;
+  /** Input binding bytes for `voxels` voxels. */
+  readonly inBytes: (voxels: number) => number;
+  /** Voxels per output word: 32 (bits) or 4 (bytes). */
+  readonly per: number;
+}
+
+const round4 = (n: number): number => Math.ceil(n / 4) * 4;
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+/** Inputs per submit: bounds the memory one batch holds (inputs, outputs and their staging buffers). */
+const SUBMIT_BYTES = 256 << 20;
+const MAX_LAYERS_PER_DISPATCH = 1024;
+/** Voxels per invocation (RUN in the WGSL). */
+const RUN = 32;
+
+/** As many whole layers per piece as fit one binding; else row ranges whose first voxel starts an output word. */
+function planPieces(s: Shape, limit: number): Piece[] {
+  const { width, height, count, per } = s;
+  const fits = (layers: number, rows: number) =>
+    s.inBytes(layers * rows * width) <= limit && layers * 4 * Math.ceil((rows * width) / per) <= limit;
+  const pieces: Piece[] = [];
+  if (fits(1, height)) {
+    let n = Math.max(1, Math.min(count, MAX_LAYERS_PER_DISPATCH, Math.floor(limit / Math.max(1, s.inBytes(width * height)))));
+    while (n > 1 && !fits(n, height)) n--;
+    for (let layer = 0; layer < count; layer += n) pieces.push({ layer, layers: Math.min(n, count - layer), row: 0, rows: height });
+    return pieces;
+  }
+  const q = per / gcd(width, per); // rows·width must be a multiple of `per` at every split
+  const most = Math.floor(limit / s.inBytes(width));
+  let rows = most - (most % q);
+  while (rows >= q && !fits(1, rows)) rows -= q;
+  if (rows < q) throw new RangeError(`${q} rows of ${width} voxels exceed the binding limit of ${limit} bytes`);
+  for (let layer = 0; layer < count; layer++) {
+    for (let row = 0; row < height; row += rows) pieces.push({ layer, layers: 1, row, rows: Math.min(rows, height - row) });
+  }
+  return pieces;
+}
+
+/** Per layer of the piece: (base, width, height, 0) of its map in the thresholds of the piece's distinct maps. */
+function pieceMaps(maps: LayerMaps, z: number, layers: number): { layerMaps: Uint32Array; thresholds: Uint32Array } {
+  const bases = new Map<ThresholdMap, number>();
+  const parts: Uint32Array[] = [];
+  const layerMaps = new Uint32Array(4 * layers);
+  let total = 0;
+  for (let l = 0; l < layers; l++) {
+    const map = maps.at(z + l);
+    let base = bases.get(map);
+    if (base === undefined) {
+      const t = thresholdTable(map);
+      bases.set(map, (base = total));
+      parts.push(t);
+      total += t.length;
+    }
+    layerMaps.set([base, map.size[0], map.size[1], 0], 4 * l);
+  }
+  const thresholds = new Uint32Array(total);
+  let at = 0;
+  for (const p of parts) {
+    thresholds.set(p, at);
+    at += p.length;
+  }
+  return { layerMaps, thresholds };
+}
+
+interface Job {
+  readonly kernel: Kernel;
+  readonly shape: Shape;
+  readonly z0: number;
+  readonly maps: LayerMaps;
+  readonly bits: 1 | 8;
+  readonly names: { readonly out: string; readonly input: string; readonly params: string };
+  /** Uploads the piece's input and returns its binding. */
+  readonly input: (rec: Recorder, p: Piece, voxel0: number, voxels: number) => GPUBufferBinding;
+  readonly params: (p: Piece, outWords: number) => Record<string, number>;
+}
+
+async function runPieces(gpu: GpuHandle, job: Job, opts: LayerRunOptions): Promise<LayerOutput> {
+  const { width, height, count, per } = job.shape;
+  const stride = layerStride(width, height, job.bits);
+  const out = new Uint8Array(stride * count);
+  const limit = Math.min(bindingLimit(gpu.device), opts.maxChunkBytes ?? Infinity);
+  const pieces = planPieces(job.shape, limit);
+  const STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
+  let gpuMs: number | null = null;
+  for (let first = 0; first < pieces.length; ) {
+    // One submit: pieces until SUBMIT_BYTES of input.
+    let last = first;
+    let bytes = 0;
+    while (last < pieces.length && (last === first || bytes < SUBMIT_BYTES)) {
+      const p = pieces[last++]!;
+      bytes += job.shape.inBytes(p.layers * p.rows * width);
+    }
+    const rec = new Recorder(gpu, last - first);
+    const reads: Promise<void>[] = [];
+    for (const p of pieces.slice(first, last)) {
+      const voxels = p.rows * width; // per layer of the piece
+      const outWords = Math.ceil(voxels / per);
+      const words = outWords * p.layers;
+      const { layerMaps, thresholds } = pieceMaps(job.maps, job.z0 + p.layer, p.layers);
+      const input = job.input(rec, p, p.layer * width * height + p.row * width, voxels * p.layers);
+      const buf = rec.buffer(4 * words, STORAGE, job.names.out);
+      if (opts.poison !== undefined) rec.upload(buf, new Uint32Array(words).fill(opts.poison));
+      rec.dispatch({
+        kernel: job.kernel,
+        buffers: {
+          layerMaps: rec.input(layerMaps, 'layerMaps'),
+          thresholds: rec.input(thresholds, 'thresholds'),
+          [job.names.input]: input,
+          [job.names.out]: { buffer: buf, offset: 0, size: 4 * words },
+        },
+        uniforms: { [job.names.params]: job.params(p, outWords) },
+        workgroups: Math.ceil((p.layers * Math.ceil(voxels / RUN)) / 64), // one invocation per run of voxels
+      });
+      const place = (at: number) => (b: Uint8Array) => out.set(b, at);
+      if (job.bits === 1 || voxels % 4 === 0 || p.layers === 1) {
+        // Contiguous in the result: row ranges start on a word (planPieces), layers are word-padded alike.
+        const at = p.layer * stride + (job.bits === 1 ? (p.row * width) / 8 : p.row * width);
+        const size = job.bits === 1 ? 4 * words : voxels * p.layers;
+        reads.push(rec.read(buf, 0, size).then(place(at)));
+      } else {
+        for (let l = 0; l < p.layers; l++) reads.push(rec.read(buf, 4 * outWords * l, voxels).then(place((p.layer + l) * stride)));
+      }
+    }
+    const done = await rec.finish();
+    await Promise.all(reads);
+    if (done.gpuMs !== null) gpuMs = (gpuMs ?? 0) + done.gpuMs;
+    first = last;
+  }
+  return { data: out, layerStride: stride, bitsPerVoxel: job.bits, gpuMs };
+}
+
+export async function greyLevelsGpu(gpu: GpuHandle, layers: GreyLayers, maps: LayerMaps, levels: number, opts: LayerRunOptions = {}): Promise<LayerOutput> {
+  checkLevels(levels);
+  checkLayers(layers, layers.data.length, 'greyLevels');
+  const { width, height, count, data } = layers;
+  const b = data.BYTES_PER_ELEMENT;
+  const bits = levels === 2 ? 1 : 8;
+  return runPieces(
+    gpu,
+    {
+      kernel: await getKernel(gpu.device, 'layerThreshold', 'greyLevels'),
+      shape: { width, height, count, per: bits === 1 ? 32 : 4, inBytes: (v) => round4(v * b) },
+      z0: layers.z0,
+      maps,
+      bits,
+      names: { out: 'greyOut', input: 'grey', params: 'gp' },
+      input: (rec, _p, v0, n) => rec.input(data.subarray(v0, v0 + n), 'grey'),
+      params: (p, outWords) => ({
+        width,
+        rows: p.rows,
+        firstRow: p.row,
+        layers: p.layers,
+        wide: b === 2 ? 1 : 0,
+        steps: levels - 1,
+        packBits: bits === 1 ? 1 : 0,
+        outWords,
+      }),
+    },
+    opts,
+  );
+}
+
+export async function materialFractionsGpu(gpu: GpuHandle, layers: FractionLayers, maps: LayerMaps, opts: LayerRunOptions = {}): Promise<LayerOutput> {
+  const k = materialCount(layers);
+  const { width, height, count } = layers;
+  const rgba = 'rgba' in layers ? layers.rgba : null;
+  const channels: readonly Samples[] = 'rgba' in layers ? [] : layers.channels;
+  const b = (rgba ?? channels[0]!).BYTES_PER_ELEMENT;
+  // Channel mode: K blocks, each padded to a word, in one binding; RGBA mode: the RGBA samples as they are.
+  const inBytes = rgba ? (v: number) => 4 * b * v : (v: number) => k * round4(v * b);
+  return runPieces(
+    gpu,
+    {
+      kernel: await getKernel(gpu.device, 'layerThreshold', 'materialFractions'),
+      shape: { width, height, count, per: 4, inBytes },
+      z0: layers.z0,
+      maps,
+      bits: 8,
+      names: { out: 'materialOut', input: 'fractions', params: 'fp' },
+      input: (rec, _p, v0, n) => {
+        if (rgba) return rec.input(rgba.subarray(4 * v0, 4 * (v0 + n)), 'fractions');
+        const block = round4(n * b);
+        const size = Math.max(4, k * block);
+        const buffer = rec.buffer(size, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, 'fractions');
+        channels.forEach((c, j) => rec.upload(buffer, c.subarray(v0, v0 + n), j * block));
+        return { buffer, offset: 0, size };
+      },
+      params: (p, outWords) => ({
+        width,
+        rows: p.rows,
+        firstRow: p.row,
+        layers: p.layers,
+        wide: b === 2 ? 1 : 0,
+        materials: k,
+        rgba: rgba ? 1 : 0,
+        outWords,
+        channelWords: rgba ? 0 : round4(p.layers * p.rows * width * b) / 4,
+      }),
+    },
+    opts,
+  );
+}
