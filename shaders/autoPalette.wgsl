@@ -5,6 +5,7 @@
 // of linear Q16 R, G, B as 64-bit integers (a low word and a carry word). Integer sums do not depend on the
 // order of the atomics, so the result is the same on every run and every device.
 // assign: for each non-empty bin, the index of the nearest centroid in integer OkLab (ties: lowest index).
+// Bins go through toSpace here; centroids arrive converted (a uniform table).
 
 //!include colorSpace
 
@@ -78,34 +79,24 @@ fn histogram(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
 struct AssignParams {
   binCount: u32,
   k: u32,  // centroids, 1..MAX_CENTROIDS
+  // Centroids in the distance space (xyz), converted on the host by the CPU mirror of toSpace (the same integers).
+  // A uniform: every invocation reads centroid j at once, which a uniform buffer broadcasts.
+  centroids: array<vec4<i32>, MAX_CENTROIDS>,
 }
 
 @group(0) @binding(4) var<uniform> ap: AssignParams;
 @group(0) @binding(5) var<storage, read> bins: array<vec4<u32>>;       // bin representative, linear Q16 (xyz)
-@group(0) @binding(6) var<storage, read> centroids: array<vec4<u32>>;  // linear Q16 (xyz)
-@group(0) @binding(7) var<storage, read_write> assignment: array<u32>; // per bin, index of its nearest centroid
-
-var<workgroup> centroidLab: array<vec4<i32>, MAX_CENTROIDS>;
+@group(0) @binding(6) var<storage, read_write> assignment: array<u32>; // per bin, index of its nearest centroid
 
 @compute @workgroup_size(WORKGROUP)
-fn assign(
-  @builtin(global_invocation_id) gid: vec3<u32>,
-  @builtin(local_invocation_index) li: u32,
-  @builtin(num_workgroups) groups: vec3<u32>,
-) {
-  // Each workgroup converts the centroids once into shared memory; the bins then read them from there.
-  for (var r = 0u; r < MAX_CENTROIDS / WORKGROUP; r++) {
-    let j = r * WORKGROUP + li;
-    if (j < ap.k) { centroidLab[j] = vec4<i32>(toSpace(vec3<i32>(centroids[j].xyz)), 0); }
-  }
-  workgroupBarrier();
+fn assign(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = gid.y * groups.x * WORKGROUP + gid.x;
   if (i >= ap.binCount) { return; }
   let c = toSpace(vec3<i32>(bins[i].xyz));
   var best = 0u;
   var bestD = 0x7fffffff;
   for (var j = 0u; j < ap.k; j++) {
-    let d = c - centroidLab[j].xyz;
+    let d = c - ap.centroids[j].xyz;
     let dist = d.x * d.x + d.y * d.y + d.z * d.z;
     if (dist < bestD) { bestD = dist; best = j; }  // strict: ties keep the lowest index
   }

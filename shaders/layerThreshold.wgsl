@@ -1,7 +1,7 @@
 // Per-layer voxel kernels for stacks, several layers per dispatch: greyLevels (grey → N codes, packed bits for
 // N = 2) and materialFractions (K material fractions → one material index per voxel). Every table is built on the
 // host and src/stack/kernels.ts mirrors this shader operation for operation; all arithmetic is u32 and no product
-// exceeds 2^28, so the GPU and the CPU reference give the same bits.
+// exceeds 2^32 − 1, so the GPU and the CPU reference give the same bits.
 //
 // A dispatch covers `layers` layers of `rows` rows each (whole layers, or a row range of one layer starting at the
 // absolute row firstRow). Input samples are the layers' voxels concatenated; output words are per layer, each
@@ -104,15 +104,18 @@ fn greyLevels(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
   if (gp.packBits == 1u) { greyOut[outAt] = packed; }
 }
 
-// floor(a·b/d) for a < 2^16, b <= d < 2^19: long division in base 2^8, no product above 2^28.
-fn mulDiv(a: u32, b: u32, d: u32) -> u32 {
-  let hi = a * (b >> 8u);
-  let q1 = hi / d;
-  let lo = (hi - q1 * d) * 256u + a * (b & 255u);
-  return q1 * 256u + lo / d;
+// a·b as (high, low) words, from 16-bit halves so that no product exceeds 2^32 − 1.
+fn mul64(a: u32, b: u32) -> vec2<u32> {
+  let ll = (a & 0xffffu) * (b & 0xffffu);
+  let lh = (a & 0xffffu) * (b >> 16u);
+  let hl = (a >> 16u) * (b & 0xffffu);
+  let mid = (ll >> 16u) + (lh & 0xffffu) + (hl & 0xffffu);
+  return vec2<u32>((a >> 16u) * (b >> 16u) + (lh >> 16u) + (hl >> 16u) + (mid >> 16u), (mid << 16u) | (ll & 0xffffu));
 }
 
-// Fraction m (0-based) of voxel i, Q16 (RGBA mode: the raw R, G, B or A sample).
+fn less64(a: vec2<u32>, b: vec2<u32>) -> bool { return a.x < b.x || (a.x == b.x && a.y < b.y); }
+
+// Fraction m (0-based) of voxel i: Q16 in channel mode; the raw R, G, B or A sample in RGBA mode.
 fn fraction(m: u32, i: u32) -> u32 {
   if (fp.rgba == 1u) {
     if (fp.wide == 1u) { return sample16(0u, 4u * i + m); }
@@ -123,30 +126,29 @@ fn fraction(m: u32, i: u32) -> u32 {
   return sample8(base, i) * 257u;
 }
 
-// The material of voxel i against threshold t (the CPU's cumulative + pickMaterial): C_m is computed on the fly,
-// after one pass for the total, so no per-voxel array is needed.
+// The material of voxel i against threshold t (CPU: voxelMaterial). C_m = floor(scale·run_m / den), and
+// C_m <= t  <=>  scale·run_m < (t + 1)·den, compared exactly in 64 bits: no division at all.
 fn material(i: u32, t: u32) -> u32 {
-  var below = 0u;
+  var total = 0u;
+  let k = select(fp.materials, 3u, fp.rgba == 1u);
+  for (var j = 0u; j < k; j++) { total += fraction(j, i); }
+  var scale = 1u;
+  var den = 1u;
   if (fp.rgba == 1u) {
-    let a = fraction(3u, i) * select(257u, 1u, fp.wide == 1u);
-    let total = fraction(0u, i) + fraction(1u, i) + fraction(2u, i);
-    if (total == 0u) { return 0u; }
-    var run = 0u;
-    for (var j = 0u; j < 3u; j++) {
-      run += fraction(j, i);
-      below += select(0u, 1u, mulDiv(a, run, total) <= t);
-    }
-  } else {
-    var total = 0u;
-    for (var j = 0u; j < fp.materials; j++) { total += fraction(j, i); }
-    var run = 0u;
-    for (var j = 0u; j < fp.materials; j++) {
-      run += fraction(j, i);
-      let c = select(run, mulDiv(65535u, run, total), total > 65535u);
-      below += select(0u, 1u, c <= t);
-    }
+    scale = fraction(3u, i) * select(257u, 1u, fp.wide == 1u);
+    den = max(total, 1u); // total 0: every run is 0, so every C_m = 0 and the voxel is void
+  } else if (total > 65535u) {
+    scale = 65535u;
+    den = total;
   }
-  return select(below + 1u, 0u, below == fp.materials);
+  let limit = mul64(t + 1u, den);
+  var run = 0u;
+  var below = 0u;
+  for (var j = 0u; j < k; j++) {
+    run += fraction(j, i);
+    below += select(0u, 1u, less64(mul64(scale, run), limit));
+  }
+  return select(below + 1u, 0u, below == k);
 }
 
 @compute @workgroup_size(WORKGROUP)

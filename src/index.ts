@@ -1,10 +1,33 @@
 // The library entry: everything the CLI does is available here.
 export { Engine, BACKENDS, type BackendChoice, type EngineOptions, type KernelRun } from './engine.js';
-export { ditherImage, type DitherImageOptions, type DitheredImage } from './image/ditherImage.js';
 export { InputError, KernelError, DeviceLostError, NoAdapterError } from './errors.js';
 export type { AdapterReport } from './host/adapterInfo.js';
 export { requestGpu, wrapDevice, type GpuHandle } from './host/device.js';
-export { orderedPalette, orderedPaletteParams, type OrderedPaletteParams, type RgbaImage } from './kernels/orderedPalette.js';
+
+// 2D images
+export {
+  ditherImage,
+  MIX_METHODS,
+  type DitherImageOptions,
+  type DitheredImage,
+  type PaletteDithered,
+  type LevelsDithered,
+  type MixMethod,
+} from './image/ditherImage.js';
+export { encodeDithered, type OutputFormat } from './image/encode.js';
+export { levels, encodeLevelsPng, parseLevels, parseCodes, parseCutoff, type LevelsOptions, type LevelsResult, type AlphaMode } from './image/levels.js';
+export {
+  orderedPalette,
+  orderedPaletteParams,
+  type OrderedPaletteOptions,
+  type OrderedPaletteParams,
+  type PaletteRule,
+  type RgbaImage,
+} from './kernels/orderedPalette.js';
+export { orderedMixParams, orderedMixCpu, type OrderedMixOptions, type OrderedMixParams } from './kernels/orderedMix.js';
+export { orderedMix } from './kernels/orderedMix.gpu.js';
+export { autoPalette, type AutoPaletteOptions } from './palette/auto.js';
+
 export * from './maps/index.js';
 export * from './palette/index.js';
 export * from './formats/index.js';

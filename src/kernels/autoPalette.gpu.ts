@@ -5,7 +5,7 @@ import { getKernel } from '../host/pipelines.js';
 import { Recorder } from '../host/recorder.js';
 import { bindingLimit, rowChunks } from '../host/chunking.js';
 import { spaceTransform, spaceUniform, type SpaceTransform } from '../color/space.js';
-import { BIN_WORDS, MAX_CENTROIDS, type HistogramImage, type HistogramParams } from './autoPalette.js';
+import { BIN_WORDS, MAX_CENTROIDS, spaceCoords, type HistogramImage, type HistogramParams } from './autoPalette.js';
 
 export interface HistogramGpuOptions {
   /** Caps a chunk's pixel binding, in bytes (tests use it to force many chunks). */
@@ -57,7 +57,10 @@ export async function histogramGpu(
   return { hist: new Uint32Array(b.buffer, b.byteOffset, words), gpuMs };
 }
 
-/** One assignment pass: bins and centroids are 4 lanes of linear Q16 apiece. */
+/**
+ * One assignment pass: bins and centroids are 4 lanes of linear Q16 apiece. Centroids are converted to the distance
+ * space here by the CPU mirror of toSpace (a K-entry uniform table); bins by the kernel's toSpace.
+ */
 export async function assignGpu(
   gpu: GpuHandle,
   reps: Uint32Array,
@@ -70,6 +73,9 @@ export async function assignGpu(
   const binCount = reps.length >> 2;
   if (binCount === 0) return { assignment: new Uint32Array(0), gpuMs: null };
   const kernel = await getKernel(gpu.device, 'autoPalette', 'assign');
+  const lab = spaceCoords(centroids, space);
+  const table = new Array<number>(4 * MAX_CENTROIDS).fill(0);
+  for (let j = 0; j < k; j++) for (let c = 0; c < 3; c++) table[4 * j + c] = lab[3 * j + c]!;
   const rec = new Recorder(gpu, 1);
   const out = rec.buffer(4 * binCount, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC, 'assignment');
   if (options.poison !== undefined) rec.upload(out, new Uint32Array(binCount).fill(options.poison));
@@ -77,11 +83,10 @@ export async function assignGpu(
     kernel,
     buffers: {
       bins: rec.input(reps, 'bins'),
-      centroids: rec.input(centroids, 'centroids'),
       assignment: { buffer: out, offset: 0, size: 4 * binCount },
       spaceCurve: rec.input(space.curve, 'spaceCurve'),
     },
-    uniforms: { ap: { binCount, k }, space: spaceUniform(space) },
+    uniforms: { ap: { binCount, k, centroids: table }, space: spaceUniform(space) },
     workgroups: Math.ceil(binCount / WORKGROUP),
   });
   const read = rec.read(out, 0, 4 * binCount);

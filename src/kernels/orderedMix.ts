@@ -30,7 +30,7 @@ export interface OrderedMixOptions {
   readonly grid?: number;
   /** Palette entries per plan, 1..256 (default 64). */
   readonly planSize?: number;
-  /** Stratified interpolation between nodes (default); false rounds each channel to its nearest node. */
+  /** Mix the 4 nodes around a pixel by tetrahedral weights (default); false rounds each channel to its nearest node. */
   readonly interpolate?: boolean;
 }
 
@@ -170,12 +170,13 @@ export function buildMixPlans(palette: Uint8Array, options: OrderedMixOptions = 
     const gi = Math.floor(node / G) % G;
     const bi = node % G;
     const rgb = [lin[ri]!, lin[gi]!, lin[bi]!];
+    const scale = gammaSpace ? [slope[ri]!, slope[gi]!, slope[bi]!] : [1, 1, 1];
     // J = M2 · diag(d/dx cbrt at the node's LMS) · M1 (· diag(decode slope) with gammaSpace). Black has LMS 0,
     // where cbrt's slope is infinite: a floor keeps J finite and only scales it.
     for (let r = 0; r < 3; r++) {
       const lms = Math.max(1e-9, M1[3 * r]! * rgb[0]! + M1[3 * r + 1]! * rgb[1]! + M1[3 * r + 2]! * rgb[2]!);
       const d = 1 / (3 * Math.cbrt(lms * lms));
-      for (let c = 0; c < 3; c++) A[3 * r + c] = d * M1[3 * r + c]! * (gammaSpace ? slope[[ri, gi, bi][c]!]! : 1);
+      for (let c = 0; c < 3; c++) A[3 * r + c] = d * M1[3 * r + c]! * scale[c]!;
     }
     for (let r = 0; r < 3; r++) {
       for (let c = 0; c < 3; c++) {
@@ -204,12 +205,13 @@ export function buildMixPlans(palette: Uint8Array, options: OrderedMixOptions = 
       count[best]!++;
     }
     let at = node * P;
-    byLuma.forEach((k, rank) => {
+    for (let rank = 0; rank < M; rank++) {
+      const k = byLuma[rank]!;
       for (; count[k]! > 0; count[k]!--, at++) {
         plans[at] = cand[k]!;
         runs[at >> 1]! |= (rank | ((count[k]! - 1) << 8)) << (16 * (at & 1));
       }
-    });
+    }
   }
   const rankToIndex = Uint32Array.from(byLuma, (k) => cand[k]!);
   return { grid: G, planSize: P, paletteSize: n, plans, runs, rankToIndex, ...nodeTables(G, gammaSpace, interpolate) };

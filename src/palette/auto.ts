@@ -64,10 +64,10 @@ export async function autoPalette(engine: Engine, image: HistogramImage, n: numb
 
 /** autoPalette with what happened (iterations, bins), for tests and reports. */
 export async function autoPaletteRun(engine: Engine, image: HistogramImage, n: number, options: AutoPaletteOptions = {}): Promise<AutoPaletteResult> {
-  const lock = checkOptions(n, options);
+  checkOptions(n, options);
   return await engine.run({
-    cpu: () => solve(cpuAutoBackend, image, n, lock, options),
-    gpu: (gpu) => solve(gpuAutoBackend(gpu), image, n, lock, options),
+    cpu: () => autoPaletteWith(cpuAutoBackend, image, n, options),
+    gpu: (gpu) => autoPaletteWith(gpuAutoBackend(gpu), image, n, options),
   });
 }
 
@@ -92,7 +92,9 @@ function checkOptions(n: number, options: AutoPaletteOptions): Uint8Array {
 
 const toSrgb8 = (v: number): number => Math.round(srgbEncode(v / LINEAR_ONE) * 255);
 
-async function solve(be: AutoPaletteBackend, image: HistogramImage, n: number, lock: Uint8Array, options: AutoPaletteOptions): Promise<AutoPaletteResult> {
+/** The driver on any backend (autoPaletteRun picks the engine's; benchmarks wrap one to time its kernels). */
+export async function autoPaletteWith(be: AutoPaletteBackend, image: HistogramImage, n: number, options: AutoPaletteOptions = {}): Promise<AutoPaletteResult> {
+  const lock = checkOptions(n, options);
   const bits = options.bits ?? HISTOGRAM_BITS;
   const maxIterations = options.maxIterations ?? DEFAULT_MAX_ITERATIONS;
   const bins = histogramBins(await be.histogram(image, histogramParams(image, bits)), bits);

@@ -1,5 +1,6 @@
 // Per-layer voxel kernels for stacks: the host-built tables both backends read, and the CPU references, which
-// mirror shaders/layerThreshold.wgsl operation for operation (u32 arithmetic, no product above 2^32 - 1).
+// compute the same integers as shaders/layerThreshold.wgsl (the WGSL keeps every product below 2^32; here they
+// are exact doubles), so both give the same bits.
 //
 // Thresholds: a map cell of value v, threshold u = (v + 0.5)/scale in (0, 1), becomes t = floor(u·65535) in
 // 0..65534. Both kernels compare a Q16 quantity q (0..65535, 65535 = 1) with t: "q > t" holds with probability
@@ -73,18 +74,6 @@ export function thresholdTable(map: ThresholdMap): Uint32Array {
   return t;
 }
 
-/**
- * floor(a·b/d) for a < 2^16 and b <= d < 2^19 without a product above 2^28: long division in base 2^8 (WGSL
- * mulDiv). a·b = (a·bh)·2^8 + a·bl with bh = b >> 8; the remainder of the high part carries into the low one.
- */
-export function mulDiv(a: number, b: number, d: number): number {
-  const hi = a * (b >>> 8);
-  const q1 = Math.floor(hi / d);
-  const r1 = hi - q1 * d;
-  const lo = r1 * 256 + a * (b & 255);
-  return q1 * 256 + Math.floor(lo / d);
-}
-
 export function checkLayers(l: { width: number; height: number; z0: number; count: number }, samples: number, what: string): void {
   const ok = (n: number, min: number) => Number.isInteger(n) && n >= min;
   if (!ok(l.width, 1) || !ok(l.height, 1) || !ok(l.count, 0) || !Number.isInteger(l.z0)) {
@@ -115,9 +104,26 @@ export function materialCount(layers: FractionLayers): number {
 }
 
 /**
- * CPU reference of greyLevels: each voxel's linear grey q (8-bit: g·257, 16-bit: g; 0..65535) becomes code k of
- * N = levels (code k has linear value k/(N−1)): with num = q·(N−1), k = floor(num/65535) and rem = num − k·65535,
- * the code is k + (rem > t). Mean-preserving: E[code]/(N−1) = q/65535 over the map's thresholds.
+ * greyLevels' decision split by input sample g: code[g] = k = floor(q·(N−1)/65535) and rem[g] = q·(N−1) − k·65535,
+ * with q = g·257 (8-bit) or g (16-bit), 0..65535. The WGSL computes the same integers per voxel.
+ */
+export function greyTables(levels: number, wide: boolean): { code: Uint8Array; rem: Uint32Array } {
+  const size = wide ? 65536 : 256;
+  const unit = wide ? 1 : 257;
+  const code = new Uint8Array(size);
+  const rem = new Uint32Array(size);
+  for (let g = 0; g < size; g++) {
+    const num = g * unit * (levels - 1);
+    code[g] = Math.floor(num / 65535);
+    rem[g] = num - code[g]! * 65535;
+  }
+  return { code, rem };
+}
+
+/**
+ * CPU reference of greyLevels: each voxel's linear grey q becomes code k of N = levels (code k stands for linear
+ * k/(N−1)): k = floor(q·(N−1)/65535), plus 1 iff the remainder rem = q·(N−1) − k·65535 exceeds the threshold t.
+ * Mean-preserving: P(rem > t) = rem/65535, so E[code]/(N−1) = q/65535 over the map's thresholds.
  */
 export function greyLevelsCpu(layers: GreyLayers, maps: LayerMaps, levels: number): LayerOutput {
   checkLevels(levels);
@@ -127,25 +133,32 @@ export function greyLevelsCpu(layers: GreyLayers, maps: LayerMaps, levels: numbe
   const stride = layerStride(width, height, bits);
   const out = new Uint8Array(stride * count);
   const words = bits === 1 ? new Uint32Array(out.buffer) : new Uint32Array(0);
-  const unit = data instanceof Uint16Array ? 1 : 257;
-  const steps = levels - 1;
+  const { code, rem } = greyTables(levels, data instanceof Uint16Array);
   const voxels = width * height;
   for (let l = 0; l < count; l++) {
     const map = maps.at(layers.z0 + l);
     const t = thresholdTable(map);
     const [mw, mh] = map.size;
     const base = l * voxels;
+    const wordBase = l * (stride >>> 2);
+    let word = 0;
     for (let y = 0; y < height; y++) {
       const row = (y % mh) * mw;
-      for (let x = 0; x < width; x++) {
-        const v = y * width + x;
-        const num = data[base + v]! * unit * steps;
-        const k = Math.floor(num / 65535);
-        const code = k + (num - k * 65535 > t[row + (x % mw)]! ? 1 : 0);
-        if (bits === 8) out[l * stride + v] = code;
-        else words[l * (stride >>> 2) + (v >>> 5)]! |= code << (v & 31);
+      for (let x = 0, mx = 0, v = y * width; x < width; x++, v++) {
+        const g = data[base + v]!;
+        const c = code[g]! + (rem[g]! > t[row + mx]! ? 1 : 0);
+        if (++mx === mw) mx = 0;
+        if (bits === 8) out[base + v] = c;
+        else {
+          word |= c << (v & 31);
+          if ((v & 31) === 31) {
+            words[wordBase + (v >>> 5)] = word;
+            word = 0;
+          }
+        }
       }
     }
+    if (bits === 1 && (voxels & 31) !== 0) words[wordBase + (voxels >>> 5)] = word;
   }
   fixEndian(words);
   return { data: out, layerStride: stride, bitsPerVoxel: bits, gpuMs: null };
@@ -160,35 +173,37 @@ function fixEndian(words: Uint32Array): void {
 }
 
 /**
- * Cumulative Q16 fractions C_1..C_K of one voxel into `c` (the WGSL `cumulative`). Channels: f_m = g·257 (8-bit)
- * or g, C_m = f_1 + … + f_m. RGBA: A16 = A·257 or A, S = R + G + B, C_m = floor(A16·(c_1 + … + c_m)/S) (so
- * C_3 = A16: the void fraction is exactly 1 − A), all 0 when S = 0 (no material named: void). Over-full voxels
- * (C_K > 65535) are rescaled in proportion, C_m ← floor(65535·C_m/C_K): materials keep their ratios and C_K = 65535,
- * so the voxel is never void.
+ * The material of one voxel with fractions f (K channels, or R, G, B, A in RGBA mode) against threshold t.
+ *
+ * Cumulative fractions, Q16: channels: f_m = g·257 (8-bit) or g, C_m = f_1 + … + f_m. RGBA: A16 = A·257 or A,
+ * S = R + G + B, C_m = floor(A16·(c_1 + … + c_m)/S), so C_3 = A16 and the void fraction is exactly 1 − A; all 0
+ * when S = 0 (no material named: void). Over-full voxels (channel sum C_K > 65535) are rescaled in proportion,
+ * C_m = floor(65535·C_m/C_K): materials keep their ratios, C_K = 65535 and the voxel is never void.
+ *
+ * Every case is C_m = floor(scale·run_m/den), and the pick is m with C_{m−1} <= t < C_m (void when t >= C_K):
+ * one more than the count of C_j <= t, where C_j <= t iff scale·run_j < (t + 1)·den — exact, with no division
+ * (products < 2^35: exact doubles here, 64-bit compares in the WGSL). A zero fraction (C_m = C_{m−1}) is never
+ * chosen.
  */
-export function cumulative(f: ArrayLike<number>, k: number, rgba: boolean, unit: number, c: Uint32Array): void {
+export function voxelMaterial(f: ArrayLike<number>, k: number, rgba: boolean, unit: number, t: number): number {
+  let total = 0;
+  for (let j = 0; j < k; j++) total += rgba ? f[j]! : f[j]! * unit;
+  let scale = 1;
+  let den = 1;
   if (rgba) {
-    const a = f[3]! * unit;
-    const s = f[0]! + f[1]! + f[2]!;
-    let run = 0;
-    for (let m = 0; m < 3; m++) {
-      run += f[m]!;
-      c[m] = s === 0 ? 0 : mulDiv(a, run, s);
-    }
-    return;
+    scale = f[3]! * unit;
+    den = Math.max(total, 1);
+  } else if (total > 65535) {
+    scale = 65535;
+    den = total;
   }
+  const limit = (t + 1) * den;
   let run = 0;
-  for (let m = 0; m < k; m++) c[m] = run += f[m]! * unit;
-  if (run > 65535) for (let m = 0; m < k; m++) c[m] = mulDiv(65535, c[m]!, run);
-}
-
-/**
- * The material of a voxel with cumulative fractions c and threshold t: m with C_{m−1} <= t < C_m (C_0 = 0), or
- * 0 (void) when t >= C_K. Counting the C_j <= t gives m − 1, so a zero fraction (C_m = C_{m−1}) is never chosen.
- */
-export function pickMaterial(c: Uint32Array, k: number, t: number): number {
   let below = 0;
-  for (let m = 0; m < k; m++) below += c[m]! <= t ? 1 : 0;
+  for (let j = 0; j < k; j++) {
+    run += rgba ? f[j]! : f[j]! * unit;
+    if (scale * run < limit) below++;
+  }
   return below === k ? 0 : below + 1;
 }
 
@@ -196,30 +211,23 @@ export function pickMaterial(c: Uint32Array, k: number, t: number): number {
 export function materialFractionsCpu(layers: FractionLayers, maps: LayerMaps): LayerOutput {
   const k = materialCount(layers);
   const { width, height, count } = layers;
-  const rgba = 'rgba' in layers;
-  const sources = rgba ? [layers.rgba] : layers.channels;
-  const unit = sources[0] instanceof Uint16Array ? 1 : 257;
+  const rgba = 'rgba' in layers ? layers.rgba : null;
+  const channels = 'rgba' in layers ? [] : layers.channels;
+  const unit = (rgba ?? channels[0]!) instanceof Uint16Array ? 1 : 257;
   const voxels = width * height;
   const out = new Uint8Array(voxels * count);
-  const f = new Uint32Array(4);
-  const fk = new Uint32Array(MAX_MATERIALS);
-  const c = new Uint32Array(MAX_MATERIALS);
+  const f = new Uint32Array(MAX_MATERIALS);
   for (let l = 0; l < count; l++) {
     const map = maps.at(layers.z0 + l);
     const t = thresholdTable(map);
     const [mw, mh] = map.size;
     for (let y = 0; y < height; y++) {
       const row = (y % mh) * mw;
-      for (let x = 0; x < width; x++) {
-        const i = l * voxels + y * width + x;
-        if (rgba) {
-          for (let ch = 0; ch < 4; ch++) f[ch] = layers.rgba[4 * i + ch]!;
-          cumulative(f, 3, true, unit, c);
-        } else {
-          for (let m = 0; m < k; m++) fk[m] = layers.channels[m]![i]!;
-          cumulative(fk, k, false, unit, c);
-        }
-        out[i] = pickMaterial(c, k, t[row + (x % mw)]!);
+      for (let x = 0, mx = 0, i = l * voxels + y * width; x < width; x++, i++) {
+        if (rgba) for (let ch = 0; ch < 4; ch++) f[ch] = rgba[4 * i + ch]!;
+        else for (let m = 0; m < k; m++) f[m] = channels[m]![i]!;
+        out[i] = voxelMaterial(f, k, rgba !== null, unit, t[row + mx]!);
+        if (++mx === mw) mx = 0;
       }
     }
   }

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Engine } from '../../src/engine.js';
 import { parseLayerMethod, type LayerMaps } from '../../src/stack/layerMaps.js';
-import { greyLevelsCpu, materialFractionsCpu, mulDiv, type FractionLayers, type GreyLayers, type LayerOutput } from '../../src/stack/kernels.js';
+import { greyLevelsCpu, materialFractionsCpu, voxelMaterial, type FractionLayers, type GreyLayers, type LayerOutput } from '../../src/stack/kernels.js';
 import { greyLevelsLayers, materialFractionsLayers } from '../../src/stack/kernels.gpu.js';
 import { gpuEngine } from '../helpers/gpu.js';
 import { randomBytes, rng } from '../helpers/random.js';
@@ -285,13 +285,28 @@ describe('properties', () => {
     expect(Math.abs(ones / n - 0.4)).toBeLessThan(0.002);
   });
 
-  test('mulDiv is floor(a·b/d) exactly over its whole domain edges and at random', () => {
+  test('the division-free material pick equals the documented rule computed with floors (BigInt)', () => {
     const r = rng(3);
-    const cases: [number, number, number][] = [[65535, 458745, 458745], [65535, 1, 458745], [0, 5, 7], [65535, 65535, 65535], [1, 0, 1]];
-    for (let i = 0; i < 20000; i++) {
-      const d = 1 + Math.floor(r() * (2 ** 19 - 1));
-      cases.push([Math.floor(r() * 65536), Math.floor(r() * (d + 1)), d]);
+    // The rule as written: cumulative C_m (RGBA: floor(A16·run/S); over-full: floor(65535·C_m/C_K)), then
+    // m with C_{m−1} <= t < C_m, void if t >= C_K.
+    const rule = (f: number[], k: number, rgba: boolean, unit: number, t: number): number => {
+      const runs: bigint[] = [];
+      let run = 0n;
+      for (let j = 0; j < k; j++) runs.push((run += BigInt(rgba ? f[j]! : f[j]! * unit)));
+      const total = run;
+      const c = runs.map((x) => (rgba ? (total === 0n ? 0n : (BigInt(f[3]! * unit) * x) / total) : total > 65535n ? (65535n * x) / total : x));
+      const T = BigInt(t);
+      for (let m = 1; m <= k; m++) if ((m === 1 ? 0n : c[m - 2]!) <= T && T < c[m - 1]!) return m;
+      return 0;
+    };
+    for (let i = 0; i < 40000; i++) {
+      const rgba = i % 3 === 0;
+      const wide = i % 2 === 0;
+      const k = rgba ? 3 : 1 + (i % 7);
+      const max = wide ? 65535 : 255;
+      const f = Array.from({ length: 7 }, () => (r() < 0.2 ? 0 : r() < 0.1 ? max : Math.floor(r() * (max + 1))));
+      const t = r() < 0.05 ? 65534 : Math.floor(r() * 65535);
+      expect(voxelMaterial(f, k, rgba, wide ? 1 : 257, t), JSON.stringify({ f, k, rgba, wide, t })).toBe(rule(f, k, rgba, wide ? 1 : 257, t));
     }
-    for (const [a, b, d] of cases) expect(BigInt(mulDiv(a, b, d))).toBe((BigInt(a) * BigInt(b)) / BigInt(d));
   });
 });

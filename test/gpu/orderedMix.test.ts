@@ -2,7 +2,12 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Engine } from '../../src/engine.js';
 import { bayer } from '../../src/maps/bayer.js';
-import { orderedMixCpu, orderedMixParams, type MixImage, type OrderedMixOptions } from '../../src/kernels/orderedMix.js';
+import {
+  orderedMixCpu,
+  orderedMixParams,
+  type MixImage,
+  type OrderedMixOptions,
+} from '../../src/kernels/orderedMix.js';
 import { orderedMix } from '../../src/kernels/orderedMix.gpu.js';
 import { randomBytes, randomImage } from '../helpers/random.js';
 import { gpuEngine } from '../helpers/gpu.js';
@@ -26,7 +31,12 @@ function image16(width: number, height: number, seed: number): MixImage {
 }
 
 /** Runs on the GPU under each poison and checks every run against the CPU reference. */
-async function expectParity(image: MixImage, pal: Uint8Array, options: OrderedMixOptions = {}, map = bayer([8, 8])): Promise<void> {
+async function expectParity(
+  image: MixImage,
+  pal: Uint8Array,
+  options: OrderedMixOptions = {},
+  map = bayer([8, 8]),
+): Promise<void> {
   const params = orderedMixParams(map, pal, options);
   const cpu = orderedMixCpu(image, params);
   for (const poison of POISONS) {
@@ -93,7 +103,8 @@ describe('chunking', () => {
       const whole = await orderedMix(engine, image, params);
       expect(same(whole.indices, orderedMixCpu(image, params))).toBe(true);
       for (const rows of [1, 3, 7, 64]) {
-        const chunked = await orderedMix(engine, image, params, { maxChunkBytes: rows * 333 * bpp, poison: POISONS[0]! });
+        const options = { maxChunkBytes: rows * 333 * bpp, poison: POISONS[0]! };
+        const chunked = await orderedMix(engine, image, params, options);
         expect(same(chunked.indices, whole.indices), `${rows} rows per chunk`).toBe(true);
       }
     }

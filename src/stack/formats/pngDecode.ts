@@ -21,6 +21,12 @@ export function sliceFormat(h: PngHeader): { depth: 8 | 16; channels: 1 | 4 } {
   return { depth: h.bitDepth === 16 ? 16 : 8, channels: h.colorType === 'grey' ? 1 : 4 };
 }
 
+/** Bytes of one decoded layer of this format. */
+export function layerBytes(h: PngHeader): number {
+  const { depth, channels } = sliceFormat(h);
+  return h.width * h.height * channels * (depth / 8);
+}
+
 /** "2048x1024 8-bit grey": how error messages describe a slice's format. */
 export function describeHeader(h: PngHeader): string {
   return `${h.width}x${h.height} ${h.bitDepth}-bit ${h.colorType}`;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { InputError } from '../../errors.js';
 import { sharedPool, type WorkerPool } from '../workers/pool.js';
 import { fsInputError } from './sliceDir.js';
-import { detachedCopy, makeSink, tempBeside } from './stream.js';
+import { detachedCopy, makeSink, tempBeside, windowFor } from './stream.js';
 import type { LayerSink, PngEncoding } from './types.js';
 
 export interface PngSliceSinkOptions {
@@ -19,7 +19,7 @@ export interface PngSliceSinkOptions {
   /** Replace a non-empty target directory on close (default: refuse when the sink is created). */
   replace?: boolean;
   pool?: WorkerPool;
-  /** Layers encoding behind the caller; default 2 per worker. */
+  /** Layers encoding behind the caller; default 2 per worker, fewer for large layers (windowFor). */
   inFlight?: number;
 }
 
@@ -38,7 +38,7 @@ export async function createPngSliceSink(dir: string, options: PngSliceSinkOptio
     throw fsInputError(dir, err);
   }
   return makeSink<Uint8Array>({
-    depth: Math.max(1, options.inFlight ?? 2 * pool.size),
+    depth: (first) => options.inFlight ?? windowFor(first.data.byteLength, pool.size),
     encode(layer) {
       const copy = detachedCopy(layer);
       return pool.run('encodePng', { layer: copy, encoding }, [copy.data.buffer as ArrayBuffer]).then((r) => r.png);

@@ -8,7 +8,7 @@ import { endianness } from 'node:os';
 import { InputError } from '../../errors.js';
 import { sharedPool, type WorkerPool } from '../workers/pool.js';
 import { fsInputError } from './sliceDir.js';
-import { detachedCopy, makeSink, readAhead, tempBeside } from './stream.js';
+import { detachedCopy, makeSink, readAhead, tempBeside, windowFor } from './stream.js';
 import type { Layer, LayerSink, LayerSource } from './types.js';
 
 /** `--size WxHxD` → [W, H, D]; anything else is an InputError naming the option. */
@@ -83,7 +83,7 @@ export interface RawSinkOptions {
   /** Default 'bytes'. 'packed' takes bits layers only. */
   layout?: 'bytes' | 'packed';
   pool?: WorkerPool;
-  /** Layers queued behind the caller; default 4. */
+  /** Layers queued behind the caller; default 4, fewer for large layers (windowFor). */
   inFlight?: number;
 }
 
@@ -102,7 +102,7 @@ export async function createRawSink(path: string, options: RawSinkOptions = {}):
   let position = 0;
   let closed = false;
   return makeSink<Uint8Array>({
-    depth: Math.max(1, options.inFlight ?? 4),
+    depth: (first) => options.inFlight ?? windowFor(first.data.byteLength, 2),
     encode(layer) {
       if (layout === 'packed') {
         if (layer.kind !== 'bits') throw new RangeError("raw layout 'packed' needs bits layers");

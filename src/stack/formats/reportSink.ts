@@ -2,7 +2,7 @@
 // atomically at close. Counting runs on the pool; totals are exact up to 2^53 voxels.
 import { writeFileAtomic } from '../../formats/atomicWrite.js';
 import { sharedPool, type WorkerPool } from '../workers/pool.js';
-import { detachedCopy, makeSink } from './stream.js';
+import { detachedCopy, makeSink, windowFor } from './stream.js';
 import type { LayerSink } from './types.js';
 
 export interface VoxelReportOptions {
@@ -32,7 +32,7 @@ export async function createVoxelReportSink(path: string, options: VoxelReportOp
   const totals = new Float64Array(256);
   let width = 0, height = 0, sawBits = false;
   return makeSink<Float64Array>({
-    depth: Math.max(1, options.inFlight ?? 2 * pool.size),
+    depth: (first) => options.inFlight ?? windowFor(first.data.byteLength, pool.size),
     encode(layer) {
       width = layer.width;
       height = layer.height;

@@ -8,9 +8,9 @@ import { InputError } from '../../errors.js';
 import { DEFAULT_MAX_PIXELS, readPngHeader, type PngHeader } from '../../formats/png.js';
 import { sharedPool, transferable } from '../workers/pool.js';
 import { orderSlices, sliceNumber } from './naturalSort.js';
-import { describeHeader, sliceFormat } from './pngDecode.js';
+import { describeHeader, layerBytes, sliceFormat } from './pngDecode.js';
 import { fsInputError, mapLimited, type SourceOptions } from './sliceDir.js';
-import { readAhead } from './stream.js';
+import { readAhead, windowFor } from './stream.js';
 import type { Layer, LayerSource } from './types.js';
 import { localData, readEntry, readEntryContent, readZipDirectory, type ZipEntry } from './zipArchive.js';
 
@@ -70,7 +70,7 @@ export async function openSl1(path: string, options: SourceOptions = {}): Promis
   const pool = options.pool ?? sharedPool();
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   const expect = { header: first, name: names[0]! };
-  const window = Math.max(1, options.readAhead ?? 2 * pool.size);
+  const window = Math.max(1, options.readAhead ?? windowFor(layerBytes(first), pool.size));
   async function* layers(): AsyncGenerator<Layer> {
     let input: FileHandle;
     try {

@@ -7,7 +7,7 @@ import { sharedPool, type WorkerPool } from '../workers/pool.js';
 import type { EncodeResult } from '../workers/tasks.js';
 import type { Sl1Archive } from './sl1.js';
 import { fsInputError } from './sliceDir.js';
-import { detachedCopy, makeSink, tempBeside } from './stream.js';
+import { detachedCopy, makeSink, tempBeside, windowFor } from './stream.js';
 import type { LayerSink, PngEncoding } from './types.js';
 import { localData, storedChunks, ZipWriter } from './zipArchive.js';
 
@@ -15,7 +15,7 @@ export interface Sl1SinkOptions {
   /** Default { minGreyDepth: 8 }: printers read 8-bit grey slices, as slicers write them. */
   encoding?: PngEncoding;
   pool?: WorkerPool;
-  /** Layers encoding behind the caller; default 2 per worker. */
+  /** Layers encoding behind the caller; default 2 per worker, fewer for large layers (windowFor). */
   inFlight?: number;
 }
 
@@ -53,7 +53,7 @@ export async function createSl1Sink(target: string, archive: Sl1Archive, options
   };
 
   return makeSink<EncodeResult>({
-    depth: Math.max(1, options.inFlight ?? 2 * pool.size),
+    depth: (first) => options.inFlight ?? windowFor(first.data.byteLength, pool.size),
     encode(layer) {
       const e = archive.entries[archive.layers[layer.z] ?? -1];
       if (!e) throw new RangeError(`layer z=${layer.z} is past the archive's ${archive.layers.length} layers`);

@@ -7,14 +7,14 @@ import { InputError } from '../../errors.js';
 import { DEFAULT_MAX_PIXELS, readPngHeader, type PngHeader } from '../../formats/png.js';
 import { sharedPool, transferable, type WorkerPool } from '../workers/pool.js';
 import { orderSlices } from './naturalSort.js';
-import { describeHeader, sliceFormat } from './pngDecode.js';
-import { readAhead } from './stream.js';
+import { describeHeader, layerBytes, sliceFormat } from './pngDecode.js';
+import { readAhead, windowFor } from './stream.js';
 import type { Layer, LayerSource, StackInfo } from './types.js';
 
 export interface SourceOptions {
   /** Default: the shared pool (cores, at most 4 workers). */
   pool?: WorkerPool;
-  /** Layers decoding ahead of the consumer; default 2 per worker. */
+  /** Layers decoding ahead of the consumer; default 2 per worker, fewer for large layers (windowFor). */
   readAhead?: number;
   /** Refuse slices with more pixels (`--max-pixels`); default DEFAULT_MAX_PIXELS. */
   maxPixels?: number;
@@ -60,7 +60,7 @@ export async function openSliceDir(dir: string, options: SourceOptions = {}): Pr
   const pool = options.pool ?? sharedPool();
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   const expect = { header: first, name: paths[0]! };
-  const window = Math.max(1, options.readAhead ?? 2 * pool.size);
+  const window = Math.max(1, options.readAhead ?? windowFor(layerBytes(first), pool.size));
   return {
     info,
     names: paths,

@@ -36,7 +36,8 @@ export class WriteQueue {
   private readonly inFlight: Promise<void>[] = [];
   private failure: { error: unknown } | undefined;
 
-  constructor(private readonly depth: number) {}
+  /** Layers queued at most; may be set before the first push. */
+  constructor(public depth: number) {}
 
   async push<T>(work: Promise<T>, commit: (result: T) => Promise<void>): Promise<void> {
     this.check();
@@ -44,7 +45,8 @@ export class WriteQueue {
     const step = this.chain.then(async () => {
       if (this.failure) return;
       try {
-        await commit(await work);
+        const result = await work;
+        if (!this.failure) await commit(result);
       } catch (error) {
         this.failure ??= { error };
       }
@@ -62,14 +64,23 @@ export class WriteQueue {
     this.check();
   }
 
-  /** Waits for everything queued, ignoring failures (before removing temp output). */
-  async settle(): Promise<void> {
+  /** Skips the commits not yet started, then waits for the running one (before removing temp output). */
+  async cancel(reason: Error): Promise<void> {
+    this.failure ??= { error: reason };
     await this.chain;
   }
 
   private check(): void {
     if (this.failure) throw this.failure.error;
   }
+}
+
+/** In-flight data the default windows allow: enough to keep 4 workers busy on 2048² layers, few 15120x6230 ones. */
+const WINDOW_BYTES = 512 << 20;
+
+/** Layers in flight by default: 2 per worker, fewer when layers are large; never below 1. */
+export function windowFor(layerBytes: number, workers: number): number {
+  return Math.max(1, Math.min(2 * workers, Math.floor(WINDOW_BYTES / Math.max(1, layerBytes))));
 }
 
 /** A hidden name beside `target` for output that is renamed into place once complete. */
@@ -115,25 +126,26 @@ export interface SinkParts<T> {
   finish(layers: number): Promise<void>;
   /** Removes the temporary output; must tolerate partial state. */
   cleanup(): Promise<void>;
-  /** Layers encoding or waiting to be written behind the caller. */
-  depth: number;
+  /** Layers encoding or waiting to be written behind the caller, fixed from the first layer's size. */
+  depth: (first: OutputLayer) => number;
 }
 
 /** The LayerSink contract (order checks, bounded queue, close/abort states) around a format's parts. */
 export function makeSink<T>(parts: SinkParts<T>): LayerSink {
   const order = new LayerOrder();
-  const queue = new WriteQueue(parts.depth);
+  const queue = new WriteQueue(1);
   let state: 'open' | 'closing' | 'closed' | 'aborted' = 'open';
   const abort = async (): Promise<void> => {
     if (state === 'closed' || state === 'aborted') return;
     state = 'aborted';
-    await queue.settle();
+    await queue.cancel(new Error('sink is aborted'));
     await parts.cleanup();
   };
   return {
     async write(layer) {
       order.accept(layer, state);
       const z = layer.z;
+      if (z === 0) queue.depth = Math.max(1, parts.depth(layer));
       let work: Promise<T>;
       try {
         work = parts.encode(layer);

@@ -41,6 +41,10 @@ export class WorkerPool {
   private readonly queue: Job[] = [];
   private destroyed = false;
 
+  get isDestroyed(): boolean {
+    return this.destroyed;
+  }
+
   constructor(options: PoolOptions = {}) {
     this.size = Math.max(1, Math.floor(options.size ?? Math.min(4, availableParallelism())));
   }
@@ -122,7 +126,7 @@ let shared: WorkerPool | undefined;
 
 /** The process-wide pool the sources and sinks use unless given one. */
 export function sharedPool(): WorkerPool {
-  shared ??= new WorkerPool();
+  if (!shared || shared.isDestroyed) shared = new WorkerPool();
   return shared;
 }
 

@@ -86,7 +86,7 @@ describe('SL1 zip source and sink', () => {
     const source = await openSl1(input);
     const e = source.archive.entries[source.archive.layers[3]!]!;
     const dataAt = e.localOffset + 30 + e.nameBytes.length; // fflate writes no local extra
-    bytes[dataAt + Math.floor(e.compressedSize / 2)] ^= 0x55;
+    bytes[dataAt + Math.floor(e.compressedSize / 2)]! ^= 0x55;
     writeFileSync(input, bytes);
     const got: Layer[] = [];
     const err = await (async () => {
@@ -100,7 +100,7 @@ describe('SL1 zip source and sink', () => {
   it('a missing layer number or no layers at all is an InputError', async () => {
     const gap = join(dir, 'gap.sl1');
     writeFileSync(gap, zipSync({ 'a00000.png': greyPng8(2, 2, [0, 0, 0, 0]), 'a00002.png': greyPng8(2, 2, [0, 0, 0, 0]) }));
-    const e = await openSl1(gap).catch((x: unknown) => x as InputError);
+    const e = (await openSl1(gap).catch((x: unknown) => x)) as InputError;
     expect(e).toBeInstanceOf(InputError);
     expect(e.input).toBe(`${gap}/a00002.png`);
     const none = join(dir, 'none.sl1');
@@ -114,7 +114,7 @@ describe('SL1 zip source and sink', () => {
   it('a layer of another size is found when opening, naming it', async () => {
     const path = join(dir, 'mixed.sl1');
     writeFileSync(path, zipSync({ 'a0.png': greyPng8(4, 4, new Array(16).fill(0)), 'a1.png': greyPng8(5, 4, new Array(20).fill(0)) }));
-    const e = await openSl1(path).catch((x: unknown) => x as InputError);
+    const e = (await openSl1(path).catch((x: unknown) => x)) as InputError;
     expect(e.input).toBe(`${path}/a1.png`);
     expect(e.message).toMatch(/5x4.*first slice.*4x4/);
   });

@@ -98,14 +98,14 @@ describe('directory of PNG slices', () => {
 
   it('a corrupt slice is an InputError naming it, when opening (header) or when reached (data)', async () => {
     const bad = flat(3);
-    bad[8 + 13] ^= 1; // IHDR data: header CRC fails
+    bad[8 + 13]! ^= 1; // IHDR data: header CRC fails
     const dirH = dirWith({ 'l1.png': flat(1), 'l2.png': bad });
     expect((await inputError(openSliceDir(dirH))).input).toBe(join(dirH, 'l2.png'));
     const empty = dirWith({ 'l1.png': flat(1), 'l2.png': new Uint8Array(0) });
     expect((await inputError(openSliceDir(empty))).input).toBe(join(empty, 'l2.png'));
 
     const data = flat(3);
-    data[data.length - 20] ^= 0xff; // inside IDAT: its CRC fails
+    data[data.length - 20]! ^= 0xff; // inside IDAT: its CRC fails
     const dirD = dirWith({ 'l1.png': flat(1), 'l2.png': data, 'l3.png': flat(3) });
     const source = await openSliceDir(dirD); // the header is fine
     const e = await inputError(collect(source));
