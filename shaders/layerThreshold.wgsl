@@ -127,26 +127,30 @@ fn fraction(m: u32, i: u32) -> u32 {
 }
 
 // The material of voxel i against threshold t (CPU: voxelMaterial). C_m = floor(scale·run_m / den), and
-// C_m <= t  <=>  scale·run_m < (t + 1)·den, compared exactly in 64 bits: no division at all.
+// C_m <= t  <=>  scale·run_m < (t + 1)·den, compared exactly in 64 bits: no division at all. Channels that sum to
+// at most 1 (scale = den = 1) take one pass; an over-full voxel counts again with its scale.
 fn material(i: u32, t: u32) -> u32 {
-  var total = 0u;
   let k = select(fp.materials, 3u, fp.rgba == 1u);
-  for (var j = 0u; j < k; j++) { total += fraction(j, i); }
-  var scale = 1u;
-  var den = 1u;
+  var total = 0u;
+  var below = 0u;
+  for (var j = 0u; j < k; j++) {
+    total += fraction(j, i);
+    below += select(0u, 1u, total <= t);
+  }
+  var scale = 65535u;
+  var den = total;
   if (fp.rgba == 1u) {
     scale = fraction(3u, i) * select(257u, 1u, fp.wide == 1u);
     den = max(total, 1u); // total 0: every run is 0, so every C_m = 0 and the voxel is void
-  } else if (total > 65535u) {
-    scale = 65535u;
-    den = total;
   }
-  let limit = mul64(t + 1u, den);
-  var run = 0u;
-  var below = 0u;
-  for (var j = 0u; j < k; j++) {
-    run += fraction(j, i);
-    below += select(0u, 1u, less64(mul64(scale, run), limit));
+  if (fp.rgba == 1u || total > 65535u) {
+    let limit = mul64(t + 1u, den);
+    var run = 0u;
+    below = 0u;
+    for (var j = 0u; j < k; j++) {
+      run += fraction(j, i);
+      below += select(0u, 1u, less64(mul64(scale, run), limit));
+    }
   }
   return select(below + 1u, 0u, below == k);
 }

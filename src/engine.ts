@@ -5,6 +5,7 @@ import type { AdapterReport } from './host/adapterInfo.js';
 import type { GpuHandle } from './host/device.js';
 import { orderedPalette, type OrderedPaletteParams, type RgbaImage } from './kernels/orderedPalette.js';
 import { orderedPaletteGpu, type GpuRunOptions } from './kernels/orderedPalette.gpu.js';
+import type { CpuPool } from './cpu/pool.js';
 
 export type BackendChoice = 'auto' | 'gpu' | 'cpu';
 export const BACKENDS: readonly BackendChoice[] = ['auto', 'gpu', 'cpu'];
@@ -16,6 +17,19 @@ export interface EngineOptions {
   readonly device?: GPUDevice;
   /** Where the engine reports things a user should know (fallbacks, device loss). Default: stderr. */
   readonly notify?: Notify;
+  /**
+   * CPU backend only: worker threads that run the CPU reference over tiles (Node). Default 1: the reference runs
+   * in this thread. Results are identical for every count.
+   */
+  readonly threads?: number;
+}
+
+/** A kernel as the engine runs it: the CPU reference, optionally its tiled form for a worker pool, and the GPU form. */
+export interface EngineKernel<T> {
+  readonly cpu: () => T | Promise<T>;
+  /** The same result computed by the CPU workers; used when the engine has threads > 1. */
+  readonly cpuPool?: (pool: CpuPool) => Promise<T>;
+  readonly gpu: (gpu: GpuHandle) => Promise<T>;
 }
 
 export interface KernelRun {
@@ -33,25 +47,33 @@ export class Engine {
   private constructor(
     readonly backend: 'gpu' | 'cpu',
     private readonly gpu: GpuContext | null,
+    private readonly pool: CpuPool | null = null,
   ) {}
 
   static async create(options: EngineOptions = {}): Promise<Engine> {
     const choice = options.backend ?? 'auto';
     const notify = options.notify ?? stderrNotify;
     if (!BACKENDS.includes(choice)) throw new RangeError(`backend must be one of ${BACKENDS.join(', ')}, not ${String(choice)}`);
-    if (choice === 'cpu') return new Engine('cpu', null);
+    const threads = options.threads ?? 1;
+    if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be an integer >= 1, not ${String(threads)}`);
+    if (choice === 'cpu') return new Engine('cpu', null, await cpuPool(threads));
     const ctx = await GpuContext.open({ notify, ...(options.device ? { device: options.device } : {}) });
     if (ctx) return new Engine('gpu', ctx);
     if (choice === 'gpu') {
       throw new NoAdapterError('--backend gpu: no WebGPU adapter found (on Linux without a GPU, run scripts/setup.sh to install a software Vulkan driver)');
     }
     notify('no WebGPU adapter found; using the CPU backend');
-    return new Engine('cpu', null);
+    return new Engine('cpu', null, await cpuPool(threads));
   }
 
   /** The adapter in use, or null on the CPU backend. */
   get adapter(): AdapterReport | null {
     return this.gpu?.handle.adapter ?? null;
+  }
+
+  /** CPU threads that run kernels: the worker count, or 1 (in this thread); 1 on the GPU backend. */
+  get threads(): number {
+    return this.pool?.threads ?? 1;
   }
 
   /** The live GPU device (re-created if lost), for callers that want to share it; null on the CPU backend. */
@@ -63,14 +85,15 @@ export class Engine {
    * Runs one kernel on this engine's backend: `gpu` with a live device (re-created first if it was lost), or the
    * CPU reference. Every kernel module goes through here, so backend choice and device recovery live in one place.
    */
-  async run<T>(kernel: { cpu: () => T | Promise<T>; gpu: (gpu: GpuHandle) => Promise<T> }): Promise<T> {
-    if (!this.gpu) return kernel.cpu();
+  async run<T>(kernel: EngineKernel<T>): Promise<T> {
+    if (!this.gpu) return this.pool && kernel.cpuPool ? kernel.cpuPool(this.pool) : kernel.cpu();
     return kernel.gpu(await this.gpu.acquire());
   }
 
   orderedPalette(image: RgbaImage, params: OrderedPaletteParams, options: GpuRunOptions = {}): Promise<KernelRun> {
     return this.run({
       cpu: () => ({ indices: orderedPalette(image, params), gpuMs: null }),
+      cpuPool: async (pool) => ({ indices: await pool.orderedPalette(image, params), gpuMs: null }),
       gpu: (gpu) => orderedPaletteGpu(gpu, image, params, options),
     });
   }
@@ -78,5 +101,19 @@ export class Engine {
   /** Frees GPU resources; a device the engine created is destroyed so the process can exit. */
   destroy(): void {
     this.gpu?.destroy();
+    void this.pool?.destroy();
   }
+}
+
+/**
+ * The worker pool for threads > 1, started and warmed. Loaded on demand through a computed specifier, so browser
+ * bundles never see node:worker_threads; from the sources (vitest) the module is the .ts file.
+ */
+async function cpuPool(threads: number): Promise<CpuPool | null> {
+  if (threads <= 1) return null;
+  const spec = import.meta.url.endsWith('.ts') ? './cpu/pool.ts' : './cpu/pool.js';
+  const mod = (await import(/* @vite-ignore */ spec)) as typeof import('./cpu/pool.js');
+  const pool = new mod.CpuPool(threads);
+  await pool.warm();
+  return pool;
 }

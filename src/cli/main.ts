@@ -2,6 +2,7 @@
 // The `ditherforge` command.
 import { Command } from 'commander';
 import { imageCommand } from './image.js';
+import { stackCommand } from './stack.js';
 import { runCommand } from './run.js';
 
 const program = new Command('ditherforge')
@@ -9,6 +10,7 @@ const program = new Command('ditherforge')
   .version('0.1.0')
   // Commander's own usage errors get the same one-line shape as ours.
   .configureOutput({ outputError: (text, write) => write(`ditherforge: ${text.replace(/^error: /, '')}`) })
-  .addCommand(imageCommand());
+  .addCommand(imageCommand())
+  .addCommand(stackCommand());
 
 await runCommand(() => program.parseAsync(process.argv).then(() => undefined));

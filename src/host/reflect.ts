@@ -28,6 +28,9 @@ export interface KernelReflection {
   readonly layouts: GPUBindGroupLayoutDescriptor[];
 }
 
+// GPUShaderStage.COMPUTE, spelled out: reflection runs before any device exists (and Dawn's globals with it).
+const COMPUTE_STAGE = 0x4;
+
 function kindOf(v: VariableInfo): BindingInfo['kind'] {
   if (v.resourceType === ResourceType.Uniform) return 'uniform';
   if (v.resourceType === ResourceType.Storage) return v.access === 'read' ? 'read-only-storage' : 'storage';
@@ -76,7 +79,7 @@ export function reflectKernel(source: string, entry: string): KernelReflection {
     label: `${entry}/group${g}`,
     entries: bindings
       .filter((b) => b.group === g)
-      .map((b) => ({ binding: b.binding, visibility: GPUShaderStage.COMPUTE, buffer: { type: b.kind } })),
+      .map((b) => ({ binding: b.binding, visibility: COMPUTE_STAGE, buffer: { type: b.kind } })),
   }));
   const ws = fn.workgroupSize ?? [1, 1, 1];
   return { entry, workgroupSize: [ws[0], ws[1], ws[2]], bindings, layouts };

@@ -177,14 +177,16 @@ function update(bins: Bins, lab: Int32Array, assignment: Uint32Array, centroids:
     const d2 = lab[3 * i + 2]! - cl[3 * j + 2]!;
     err[i] = bins.count[i]! * (d0 * d0 + d1 * d1 + d2 * d2);
   }
+  let reseeded = false;
   for (const j of empty) {
     let best = -1;
     for (let i = 0; i < bins.size; i++) if (err[i]! > 0 && (best < 0 || err[i]! > err[best]!)) best = i;
-    if (best < 0) break; // every bin sits on a centroid: nothing better to seed with
+    if (best < 0) break; // every bin sits on a centroid: nothing better to seed with, the cluster stays empty
     for (let c = 0; c < 3; c++) centroids[4 * j + c] = bins.reps[4 * best + c]!;
     err[best] = 0;
+    reseeded = true;
   }
-  return { weights, reseeded: true };
+  return { weights, reseeded };
 }
 
 /**

@@ -5,7 +5,8 @@
 //   index on ties (so a box is always splittable and no box comes out empty);
 // - the cut is the one of largest score over axes R, G, B and positions ascending, the first found on ties;
 // - the lower half keeps the box's index, the upper half is appended.
-// Moments are integer-valued float64 sums below 2^53, so every box sum is exact.
+// Moments are integer-valued float64 sums, exact below 2^53 (images up to 2^28 pixels); beyond that they are still
+// deterministic, this being host code that both backends share.
 import type { Bins } from '../kernels/autoPalette.js';
 
 // Moment planes: pixel count, non-empty bins, OkLab sums (3), sum of squared OkLab norms, linear sums (3).

@@ -43,6 +43,14 @@ export function materialFractionsLayers(engine: Engine, layers: FractionLayers, 
   return engine.run({ cpu: () => materialFractionsCpu(layers, maps), gpu: (g) => materialFractionsGpu(g, layers, maps, opts) });
 }
 
+// Kept between calls (at most one binding's worth): fresh memory costs page faults on every first touch, which on
+// a stream of calls would cost more than the copy itself.
+let scratchBuf = new Uint8Array(0);
+function channelScratch(bytes: number): Uint8Array {
+  if (scratchBuf.length < bytes) scratchBuf = new Uint8Array(bytes);
+  return scratchBuf;
+}
+
 /** Whole layers [layer, layer + layers), or rows [row, row + rows) of one layer. */
 interface Piece {
   readonly layer: number;
@@ -235,11 +243,12 @@ export async function materialFractionsGpu(gpu: GpuHandle, layers: FractionLayer
       names: { out: 'materialOut', input: 'fractions', params: 'fp' },
       input: (rec, _p, v0, n) => {
         if (rgba) return rec.input(rgba.subarray(4 * v0, 4 * (v0 + n)), 'fractions');
+        // The channels go through one host scratch and one staging buffer (input() copies at once, so the scratch
+        // is reused): K staging buffers per piece would overflow the pool and be re-created every call.
         const block = round4(n * b);
-        const size = Math.max(4, k * block);
-        const buffer = rec.buffer(size, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, 'fractions');
-        channels.forEach((c, j) => rec.upload(buffer, c.subarray(v0, v0 + n), j * block));
-        return { buffer, offset: 0, size };
+        const scratch = channelScratch(k * block);
+        channels.forEach((c, j) => scratch.set(new Uint8Array(c.buffer, c.byteOffset + v0 * b, n * b), j * block));
+        return rec.input(scratch.subarray(0, k * block), 'fractions');
       },
       params: (p, outWords) => ({
         width,

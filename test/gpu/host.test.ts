@@ -96,7 +96,7 @@ test('bind group layouts come from the WGSL', () => {
   });
   expect(r.layouts).toHaveLength(2);
   const members = r.bindings.find((b) => b.name === 'params')?.members;
-  expect([...(members?.keys() ?? [])]).toEqual(['width', 'firstRow', 'pixelCount', 'wide', 'mapWidth', 'mapHeight', 'transparent', 'gridDim']);
+  expect([...(members?.keys() ?? [])]).toEqual(['width', 'firstRow', 'pixelCount', 'wide', 'mapWidth', 'mapHeight', 'transparent', 'gridDim', 'pair', 'paletteSize']);
   expect(members?.get('gridDim')?.offset).toBe(28);
   // arrays of vec4 are laid out with a 16-byte stride
   expect(r.bindings.find((b) => b.name === 'space')?.members?.get('m2')).toMatchObject({ offset: 48, width: 4, count: 3, stride: 16 });

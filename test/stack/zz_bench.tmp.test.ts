@@ -25,7 +25,7 @@ test('bench', async () => {
     ['fractions RGBA8', (e, c) => materialFractionsLayers(e, { width: W, height: H, z0: 0, count: c, rgba: rgba8.subarray(0, 4 * c * W * H) }, lm)],
   ];
   for (const [name, run] of cases) {
-    await run(gpu, 1);
+    await run(gpu, L);
     let t = performance.now();
     const r = await run(gpu, L);
     const gw = (performance.now() - t) / L;
@@ -36,6 +36,8 @@ test('bench', async () => {
   }
   // Small layers: batched vs one dispatch per layer.
   const w = 256, h = 256, c = 64;
+  await greyLevelsLayers(gpu, { width: w, height: h, z0: 0, count: c, data: g8.subarray(0, w * h * c) }, lm, 2);
+  for (let l = 0; l < 4; l++) await greyLevelsLayers(gpu, { width: w, height: h, z0: l, count: 1, data: g8.subarray(0, w * h) }, lm, 2);
   const small = g8.subarray(0, w * h * c);
   let t = performance.now();
   await greyLevelsLayers(gpu, { width: w, height: h, z0: 0, count: c, data: small }, lm, 2);
