@@ -1,7 +1,8 @@
 // Per-layer voxel kernels for stacks, several layers per dispatch: greyLevels (grey → N codes, packed bits for
 // N = 2) and materialFractions (K material fractions → one material index per voxel). Every table is built on the
-// host and src/stack/kernels.ts mirrors this shader operation for operation; all arithmetic is u32 and no product
-// exceeds 2^32 − 1, so the GPU and the CPU reference give the same bits.
+// host; src/stack/kernels.ts computes the same integers on the CPU (greyLevels through per-sample tables of the
+// same quotient and remainder, materials with the same comparisons). All arithmetic is u32 and no product exceeds
+// 2^32 − 1, so the GPU and the CPU reference give the same bits.
 //
 // A dispatch covers `layers` layers of `rows` rows each (whole layers, or a row range of one layer starting at the
 // absolute row firstRow). Input samples are the layers' voxels concatenated; output words are per layer, each

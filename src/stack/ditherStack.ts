@@ -53,6 +53,12 @@ function modeOf(options: DitherStackOptions, inputs: number): Mode {
   return options.materials ? 'colour' : 'grey';
 }
 
+/** An array of stacks (fraction mode), as opposed to one stack given as an array of layers. */
+function isInputList(input: StackInput | readonly StackInput[]): input is readonly StackInput[] {
+  const first: unknown = Array.isArray(input) ? input[0] : undefined;
+  return first !== undefined && typeof first === 'object' && first !== null && !('width' in first);
+}
+
 async function* iterate<T>(it: AsyncIterable<T> | Iterable<T>): AsyncGenerator<T> {
   yield* it;
 }
@@ -125,7 +131,7 @@ function split(out: LayerOutput, chunk: Chunk, width: number, height: number): O
  * z order; memory stays bounded by the chunk size whatever the stack's length.
  */
 export async function* ditherStack(input: StackInput | readonly StackInput[], options: DitherStackOptions = {}): AsyncGenerator<OutputLayer> {
-  const inputs = Array.isArray(input) ? (input as readonly StackInput[]) : [input as StackInput];
+  const inputs = isInputList(input) ? input : [input];
   if (inputs.length === 0) throw new InputError('input', 'no stack given');
   const mode = modeOf(options, inputs.length);
   const maps = typeof options.method === 'object' ? options.method : parseLayerMethod(options.method ?? 'bayer3d8', options.voxel);

@@ -67,6 +67,8 @@ interface Shape {
   readonly inBytes: (voxels: number) => number;
   /** Voxels per output word: 32 (bits) or 4 (bytes). */
   readonly per: number;
+  /** Threshold bytes of one layer's map: distinct maps per layer (phase) must fit one binding too. */
+  readonly mapBytes: number;
 }
 
 const round4 = (n: number): number => Math.ceil(n / 4) * 4;
@@ -84,7 +86,8 @@ function planPieces(s: Shape, limit: number): Piece[] {
     s.inBytes(layers * rows * width) <= limit && layers * 4 * Math.ceil((rows * width) / per) <= limit;
   const pieces: Piece[] = [];
   if (fits(1, height)) {
-    let n = Math.max(1, Math.min(count, MAX_LAYERS_PER_DISPATCH, Math.floor(limit / Math.max(1, s.inBytes(width * height)))));
+    const most = Math.min(count, MAX_LAYERS_PER_DISPATCH, Math.floor(limit / s.inBytes(width * height)), Math.floor(limit / s.mapBytes));
+    let n = Math.max(1, most);
     while (n > 1 && !fits(n, height)) n--;
     for (let layer = 0; layer < count; layer += n) pieces.push({ layer, layers: Math.min(n, count - layer), row: 0, rows: height });
     return pieces;
@@ -128,7 +131,7 @@ function pieceMaps(maps: LayerMaps, z: number, layers: number): { layerMaps: Uin
 
 interface Job {
   readonly kernel: Kernel;
-  readonly shape: Shape;
+  readonly shape: Omit<Shape, 'mapBytes'>;
   readonly z0: number;
   readonly maps: LayerMaps;
   readonly bits: 1 | 8;
@@ -143,7 +146,7 @@ async function runPieces(gpu: GpuHandle, job: Job, opts: LayerRunOptions): Promi
   const stride = layerStride(width, height, job.bits);
   const out = new Uint8Array(stride * count);
   const limit = Math.min(bindingLimit(gpu.device), opts.maxChunkBytes ?? Infinity);
-  const pieces = planPieces(job.shape, limit);
+  const pieces = planPieces({ ...job.shape, mapBytes: 4 * job.maps.at(job.z0).values.length }, limit);
   const STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
   let gpuMs: number | null = null;
   for (let first = 0; first < pieces.length; ) {

@@ -1,0 +1,150 @@
+// The measured workloads. Each calls the kernels directly through the engine (host-built tables are made once,
+// outside the timing, as a caller dithering many frames would), so one code path serves the GPU, the
+// single-threaded CPU reference and the worker pool.
+import type { CpuPool } from '../src/cpu/pool.js';
+import type { Engine } from '../src/engine.js';
+import { planLevels } from '../src/image/levels.js';
+import { levelsCpu } from '../src/kernels/levels.js';
+import { levelsGpu } from '../src/kernels/levels.gpu.js';
+import { orderedPaletteParams, type OrderedPaletteParams } from '../src/kernels/orderedPalette.js';
+import { bayer } from '../src/maps/bayer.js';
+import { blueNoise } from '../src/maps/blueNoise.js';
+import type { ThresholdMap } from '../src/maps/thresholdMap.js';
+import { greyLevelsCpu, materialFractionsCpu, type FractionLayers, type GreyLayers } from '../src/stack/kernels.js';
+import { greyLevelsGpu, materialFractionsGpu } from '../src/stack/kernels.gpu.js';
+import { parseLayerMethod, type LayerMaps } from '../src/stack/layerMaps.js';
+import type { BenchConfig, MapName, Size, StackKind, StackSize } from './config.js';
+import { benchPalette, fractionStack, greyStack, photo } from './inputs.js';
+
+export type Group = '2D palette' | 'levels 16→8 bit' | '3D grey8→1 bit' | '3D 4 materials';
+
+export interface Workload {
+  readonly id: string;
+  readonly group: Group;
+  /** Size and variant, e.g. "4K, 16 colours, bayer8". */
+  readonly label: string;
+  /** Workloads of one family differ only in size: a small one's time per item predicts a large one's. */
+  readonly family: string;
+  readonly items: number;
+  readonly unit: 'px' | 'voxel';
+  /** Bytes read and written per pixel or voxel (input samples + output), tables excluded. */
+  readonly bytesPerItem: number;
+  readonly inputBytesPerItem: number;
+  /** Workloads with the same key share one input; the suite keeps only the current one in memory. */
+  readonly inputKey: string;
+  /** Runs once on `engine`; returns the GPU kernel time when the adapter gives one. */
+  run(engine: Engine): Promise<number | null>;
+}
+
+/** Inputs by key, built on first use; `keep` drops every other, so one size at a time is in memory. */
+export class Inputs {
+  private readonly cache = new Map<string, unknown>();
+  get<T>(key: string, make: () => T): T {
+    if (!this.cache.has(key)) this.cache.set(key, make());
+    return this.cache.get(key) as T;
+  }
+  keep(key: string): void {
+    for (const k of [...this.cache.keys()]) if (k !== key) this.cache.delete(k);
+  }
+}
+
+const MAPS: Record<MapName, () => ThresholdMap> = { bayer8: () => bayer([8, 8]), bluenoise64: () => blueNoise([64, 64]) };
+
+/** On the threaded engine the pool form, otherwise the reference or the GPU. */
+function onEngine<T>(e: Engine, cpu: () => T, pooled: (p: CpuPool) => Promise<T>, gpu: Parameters<Engine['run']>[0]['gpu']): Promise<T> {
+  return e.run({ cpu, cpuPool: pooled, gpu }) as Promise<T>;
+}
+
+function palette2d(inputs: Inputs, size: Size, colours: 2 | 16 | 256, mapName: MapName): Workload {
+  const key = `rgba8:${size.width}x${size.height}`;
+  const pal = benchPalette(colours);
+  let params: OrderedPaletteParams | undefined;
+  return {
+    id: `2d-${size.name}-${pal.name}-${mapName}`,
+    group: '2D palette',
+    label: `${size.name}, ${colours} colours, ${mapName}`,
+    family: `2d-${pal.name}-${mapName}`,
+    items: size.width * size.height,
+    unit: 'px',
+    bytesPerItem: 4 + 1,
+    inputBytesPerItem: 4,
+    inputKey: key,
+    async run(e) {
+      const image = inputs.get(key, () => photo(size.width, size.height, 8));
+      params ??= orderedPaletteParams(MAPS[mapName](), pal.colors);
+      return (await e.orderedPalette(image, params)).gpuMs;
+    },
+  };
+}
+
+function levels16(inputs: Inputs, size: Size): Workload {
+  const key = `rgba16:${size.width}x${size.height}`;
+  return {
+    id: `levels-${size.name}`,
+    group: 'levels 16→8 bit',
+    label: `${size.name}, RGBA16 → 256 levels, bayer8`,
+    family: 'levels16',
+    items: size.width * size.height,
+    unit: 'px',
+    bytesPerItem: 8 + 4,
+    inputBytesPerItem: 8,
+    inputKey: key,
+    async run(e) {
+      const raster = inputs.get(key, () => photo(size.width, size.height, 16));
+      const { params } = inputs.get(`${key}:plan`, () => planLevels(raster, { levels: [256] }));
+      const image = { width: raster.width, height: raster.height, data: raster.data };
+      const out = await onEngine(
+        e,
+        () => ({ codes: levelsCpu(image, params), gpuMs: null }),
+        async (p) => ({ codes: await p.levels(image, params), gpuMs: null }),
+        (g) => levelsGpu(g, image, params),
+      );
+      return out.gpuMs;
+    },
+  };
+}
+
+const STACK_METHOD = 'bayer3d8';
+
+function stack(inputs: Inputs, s: StackSize, kind: StackKind): Workload {
+  const voxels = s.width * s.height * s.layers;
+  const key = `${kind}:${s.width}x${s.height}x${s.layers}`;
+  const grey = kind === 'grey1';
+  let maps: LayerMaps | undefined;
+  return {
+    id: `3d-${s.name}-${kind}`,
+    group: grey ? '3D grey8→1 bit' : '3D 4 materials',
+    label: `${s.name} × ${s.layers} layers, ${grey ? 'grey8 → 1 bit' : '4 materials, 8-bit'}, ${STACK_METHOD}`,
+    family: `3d-${kind}`,
+    items: voxels,
+    unit: 'voxel',
+    bytesPerItem: grey ? 1 + 1 / 8 : 4 + 1,
+    inputBytesPerItem: grey ? 1 : 4,
+    inputKey: key,
+    async run(e) {
+      maps ??= parseLayerMethod(STACK_METHOD);
+      const m = maps;
+      const shape = { width: s.width, height: s.height, z0: 0, count: s.layers };
+      if (grey) {
+        const layers: GreyLayers = { ...shape, data: inputs.get(key, () => greyStack(s.width, s.height, s.layers)) };
+        const out = await onEngine(e, () => greyLevelsCpu(layers, m, 2), (p) => p.greyLevels(layers, m, 2), (g) => greyLevelsGpu(g, layers, m, 2));
+        return out.gpuMs;
+      }
+      const layers: FractionLayers = { ...shape, channels: inputs.get(key, () => fractionStack(s.width, s.height, s.layers)) };
+      const out = await onEngine(e, () => materialFractionsCpu(layers, m), (p) => p.materialFractions(layers, m), (g) => materialFractionsGpu(g, layers, m));
+      return out.gpuMs;
+    },
+  };
+}
+
+/** Every workload of the run, smallest size first within each family (so estimates come from measurements). */
+export function workloads(c: BenchConfig, inputs: Inputs): Workload[] {
+  const out: Workload[] = [];
+  c.sizes2d.forEach((size, i) => {
+    for (const colours of c.palettes) for (const map of c.maps) out.push(palette2d(inputs, size, colours, map));
+    if (i === 0) for (const [colours, map] of c.extra2d) out.push(palette2d(inputs, size, colours, map));
+  });
+  for (const size of c.levelsSizes) out.push(levels16(inputs, size));
+  for (const s of c.stacks) for (const kind of c.stackKinds) out.push(stack(inputs, s, kind));
+  return out;
+}
