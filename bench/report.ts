@@ -38,6 +38,7 @@ export interface BenchResult {
 
 const sig = (v: number | null | undefined, digits = 3): string => (v === null || v === undefined || !Number.isFinite(v) ? '–' : Number(v.toPrecision(digits)).toString());
 const pct = (f: number | null | undefined): string => (f === null || f === undefined ? '–' : `${(f * 100).toPrecision(2)}%`);
+const mib = (b: number): string => (b >= 2 ** 20 ? `${(b / 2 ** 20).toFixed(0)} MiB` : `${(b / 1024).toFixed(0)} KiB`);
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -139,7 +140,7 @@ export function markdown(r: BenchResult): string {
   L.push('## Roofline', '');
   const g = r.roofline.gpu;
   if (g) {
-    L.push(`- GPU copy kernel: **${sig(g.copyGBs.median)} GB/s** read + written (${sig(g.copyGBs.min)}–${sig(g.copyGBs.max)}, ${g.copyGBs.n} runs of ${(g.bytes / 2 ** 20).toFixed(0)} MiB, timed by ${g.timedBy}).`);
+    L.push(`- GPU copy kernel: **${sig(g.copyGBs.median)} GB/s** read + written (${sig(g.copyGBs.min)}–${sig(g.copyGBs.max)}, ${g.copyGBs.n} runs of ${mib(g.bytes)}, timed by ${g.timedBy}).`);
     L.push(`- GPU memory to memory (upload, copy, readback): **${sig(g.memoryToMemoryGBs.median)} GB/s** of input (${sig(g.memoryToMemoryGBs.min)}–${sig(g.memoryToMemoryGBs.max)}).`);
   } else L.push('- GPU: no adapter, not measured.');
   L.push(`- CPU copy (one thread, TypedArray.set): **${sig(r.roofline.cpu.copyGBs.median)} GB/s** read + written (${sig(r.roofline.cpu.copyGBs.min)}–${sig(r.roofline.cpu.copyGBs.max)}).`, '');
@@ -170,10 +171,10 @@ export function markdown(r: BenchResult): string {
 
   if (r.peers) {
     const p = r.peers;
-    L.push(`## Whole process vs peers (${p.input.width}×${p.input.height} RGB PNG, ${(p.input.pngBytes / 2 ** 20).toFixed(1)} MiB)`, '');
+    L.push(`## Whole process vs peers (${p.input.width}×${p.input.height} RGB PNG, ${mib(p.input.pngBytes)})`, '');
     for (const t of p.tools) L.push(`- ${t.name}: ${t.version ?? 'absent'}${t.note ? ` — ${t.note}` : ''}`);
     L.push('', 'Each command is one whole process (start-up, PNG decode, dither, PNG encode), run round-robin after a warm-up round. Ratio = peer time / our time: above 1, ours is faster.', '');
-    L.push('| Tool | Operation | wall s, median [min–max] | CPU s | Mpixel/s | ratio vs ours (cpu / gpu / threads) |');
+    L.push(`| Tool | Operation | wall s, median [min–max] | CPU s | Mpixel/s | ratio vs ours (${BACKEND_COLUMNS.map(([b]) => b).join(' / ')}) |`);
     L.push('|---|---|---:|---:|---:|---|');
     const ratio = (x: ProcessRow) => (x.ratios ? BACKEND_COLUMNS.map(([b]) => (x.ratios?.[b] === undefined ? '–' : `${x.ratios[b]}×`)).join(' / ') : '');
     for (const x of p.rows) {

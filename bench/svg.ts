@@ -32,6 +32,14 @@ export const escapeXml = (s: string): string =>
 
 const fmt = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toPrecision(2));
 
+/** Axis labels: 0.001, 0.5, 20, 1k, 10M. */
+function tick(v: number): string {
+  const n = Number(v.toPrecision(1));
+  if (n >= 1e6) return `${n / 1e6}M`;
+  if (n >= 1e3) return `${n / 1e3}k`;
+  return String(n);
+}
+
 const WIDTH = 980;
 const LABEL_W = 330;
 const RIGHT = 60;
@@ -75,6 +83,8 @@ export function barChart(c: Chart): string {
   const height = y + 40;
 
   const grid: string[] = [];
+  // Minor ticks (2, 5) get labels only where a decade is wide enough to hold them.
+  const decadeW = plotW / Math.log10(top / lo);
   for (let d = lo; d <= top * 1.0001; d *= 10) {
     for (const m of [1, 2, 5]) {
       const v = d * m;
@@ -82,7 +92,7 @@ export function barChart(c: Chart): string {
       const gx = x(v).toFixed(1);
       const major = m === 1;
       grid.push(`<line x1="${gx}" y1="${headerH + 16}" x2="${gx}" y2="${height - 34}" stroke="${major ? '#ccc' : '#eee'}" stroke-width="1"/>`);
-      grid.push(`<text x="${gx}" y="${height - 20}" font-size="10" text-anchor="middle" fill="#555">${fmt(v)}</text>`);
+      if (major || decadeW >= 120) grid.push(`<text x="${gx}" y="${height - 20}" font-size="10" text-anchor="middle" fill="#555">${tick(v)}</text>`);
     }
   }
   const legend = c.series.map((s, i) => {

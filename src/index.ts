@@ -32,3 +32,10 @@ export * from './maps/index.js';
 export * from './palette/index.js';
 export * from './formats/index.js';
 export * from './color/index.js';
+
+// 3D voxel stacks
+export { ditherStack, type DitherStackOptions, type StackInput, type StackLayer } from './stack/ditherStack.js';
+export { parseLayerMethod, parseVoxel, type LayerMaps, type Voxel } from './stack/layerMaps.js';
+export { greyLevelsLayers, materialFractionsLayers } from './stack/kernels.gpu.js';
+export { greyLevelsCpu, materialFractionsCpu, type GreyLayers, type FractionLayers, type LayerOutput } from './stack/kernels.js';
+export * from './stack/formats/index.js';

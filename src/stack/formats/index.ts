@@ -8,5 +8,5 @@ export { createRawSink, openRawVolume, parseVolumeSize, type RawSinkOptions, typ
 export { createPngSliceSink, sliceFileName, type PngSliceSinkOptions } from './pngSliceSink.js';
 export { createSl1Sink, type Sl1SinkOptions } from './sl1Sink.js';
 export { buildReport, createVoxelReportSink, type VoxelReport, type VoxelReportOptions } from './reportSink.js';
-export { greyDepthFor, levelValues } from './pngEncode.js';
+export { greyDepthFor, levelValues } from './layerEncode.js';
 export { WorkerPool, sharedPool, type PoolOptions } from '../workers/pool.js';

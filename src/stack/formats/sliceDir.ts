@@ -7,7 +7,7 @@ import { InputError } from '../../errors.js';
 import { DEFAULT_MAX_PIXELS, readPngHeader, type PngHeader } from '../../formats/png.js';
 import { sharedPool, transferable, type WorkerPool } from '../workers/pool.js';
 import { orderSlices } from './naturalSort.js';
-import { describeHeader, layerBytes, sliceFormat } from './pngDecode.js';
+import { describeHeader, layerBytes, sliceFormat } from './sliceDecode.js';
 import { readAhead, windowFor } from './stream.js';
 import type { Layer, LayerSource, StackInfo } from './types.js';
 

@@ -57,6 +57,9 @@ export interface PngEncoding {
   levels?: number;
   palette?: Uint8Array;
   minGreyDepth?: 1 | 2 | 4 | 8 | 16;
-  /** zlib level for the image data; the strategy is Z_RLE, fast on dithered noise and good on slices. */
+  /**
+   * zlib level for 8- and 16-bit grey image data (default 6; the strategy is Z_RLE, fast on dithered noise and
+   * good on slices). Sub-byte grey and indexed PNGs come from fast-png at its own level.
+   */
   zlibLevel?: number;
 }

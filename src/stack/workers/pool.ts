@@ -1,4 +1,4 @@
-// A small pool of worker_threads for the CPU-heavy per-layer work (PNG decode/encode, deflate, counting).
+// A small pool of worker_threads for the CPU-heavy per-layer work (PNG decode/encode, counting).
 // One job per worker at a time; callers keep the pool busy by having several jobs in flight. Idle workers are
 // unref'd so that a forgotten pool never keeps the process alive.
 import { availableParallelism } from 'node:os';

@@ -1,34 +1,25 @@
 // What the workers do, as plain functions (also callable in-thread). Arguments and results cross threads by
 // structured clone; results list the buffers to move instead of copy.
-import { constants, deflateRawSync, inflateRawSync } from 'node:zlib';
-import { InputError } from '../../errors.js';
 import type { PngHeader } from '../../formats/png.js';
-import { decodeSlice, type DecodedSlice } from '../formats/pngDecode.js';
-import { encodeOutputLayer, unpackBits } from '../formats/pngEncode.js';
+import { encodeOutputLayer, unpackBits } from '../formats/layerEncode.js';
+import { decodeSlice, type DecodedSlice } from '../formats/sliceDecode.js';
 import type { OutputLayer, PngEncoding } from '../formats/types.js';
-import { crc32 } from '../formats/zipArchive.js';
 
 export interface DecodeArgs {
-  /** The PNG, or a zip entry's stored/deflated bytes when `zip` is given. */
+  /** The PNG file's bytes. */
   bytes: Uint8Array;
   name: string;
   maxPixels: number;
   expect?: { header: PngHeader; name: string };
-  zip?: { method: number; size: number; crc: number };
 }
 
 export interface EncodeArgs {
   layer: OutputLayer;
   encoding: PngEncoding;
-  /** Also deflate the PNG as a zip entry with this method (0 stored, 8 deflate) and give its CRC. */
-  zipMethod?: number;
 }
 
 export interface EncodeResult {
   png: Uint8Array;
-  /** The bytes to store in a zip (the PNG itself when stored). */
-  stored?: Uint8Array;
-  crc?: number;
 }
 
 export interface CountArgs {
@@ -37,14 +28,10 @@ export interface CountArgs {
 
 const tasks = {
   decodePng(a: DecodeArgs): DecodedSlice {
-    const png = a.zip ? unzipEntry(a.bytes, a.zip, a.name) : a.bytes;
-    return decodeSlice(png, a.name, a.maxPixels, a.expect);
+    return decodeSlice(a.bytes, a.name, a.maxPixels, a.expect);
   },
   encodePng(a: EncodeArgs): EncodeResult {
-    const png = encodeOutputLayer(a.layer, a.encoding);
-    if (a.zipMethod === undefined) return { png };
-    const stored = a.zipMethod === 8 ? deflateRawSync(png, { level: constants.Z_DEFAULT_COMPRESSION }) : png;
-    return { png, stored, crc: crc32(png) };
+    return { png: encodeOutputLayer(a.layer, a.encoding) };
   },
   /** Voxels per value 0..255 (bits layers: 0 and 1), padding bits excluded. */
   countValues(a: CountArgs): Float64Array {
@@ -76,21 +63,6 @@ function popcount(v: number): number {
   v = v - ((v >>> 1) & 0x55555555);
   v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
   return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
-}
-
-function unzipEntry(bytes: Uint8Array, zip: { method: number; size: number; crc: number }, name: string): Uint8Array {
-  let out: Uint8Array;
-  if (zip.method === 0) out = bytes;
-  else if (zip.method === 8) {
-    try {
-      out = inflateRawSync(bytes, { maxOutputLength: Math.max(1, zip.size) });
-    } catch (err) {
-      throw new InputError(name, `corrupt archive entry (${err instanceof Error ? err.message.split('\n')[0] : err})`);
-    }
-  } else throw new InputError(name, `unsupported zip compression method ${zip.method}`);
-  if (out.length !== zip.size) throw new InputError(name, `corrupt archive entry (${out.length} bytes, directory says ${zip.size})`);
-  if (crc32(out) !== zip.crc) throw new InputError(name, 'corrupt archive entry (CRC mismatch)');
-  return out;
 }
 
 export type Tasks = typeof tasks;
