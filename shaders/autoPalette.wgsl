@@ -8,6 +8,7 @@
 // Bins go through toSpace here; centroids arrive converted (a uniform table).
 
 //!include colorSpace
+//!include rgbaPixels
 
 const WORKGROUP: u32 = 64u;
 // Pixels per histogram invocation. Consecutive pixels of one bin are summed in registers and added with one set of
@@ -52,15 +53,7 @@ fn histogram(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgro
   var n = 0u;
   var sum = vec3<u32>(0u);  // at most RUN · 65535 per lane: no overflow
   for (var p = p0; p < p1; p++) {
-    var s: vec4<u32>;
-    if (hp.wide == 1u) {
-      let lo = pixels[2u * p];
-      let hi = pixels[2u * p + 1u];
-      s = vec4<u32>(lo & 0xffffu, lo >> 16u, hi & 0xffffu, hi >> 16u);
-    } else {
-      let w = pixels[p];
-      s = vec4<u32>(w & 0xffu, (w >> 8u) & 0xffu, (w >> 16u) & 0xffu, w >> 24u);
-    }
+    let s = rgbaAt(p, hp.wide == 1u);
     if (hp.skipTransparent == 1u && s.w == 0u) { continue; }
     let c = s.xyz >> vec3<u32>(hp.shift);
     let b = (c.x << (2u * hp.bits)) | (c.y << hp.bits) | c.z;

@@ -2,6 +2,7 @@
 // light between the two bracketing codes against a tiled threshold map. Every table is built on the host
 // (src/kernels/levels.ts, which mirrors this shader operation for operation); all arithmetic is u32 and no
 // product exceeds 2^32 - 1, so the GPU and the CPU reference give the same bits.
+//!include rgbaPixels
 
 struct Params {
   width: u32,              // image width in pixels
@@ -30,15 +31,7 @@ fn levels(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
   if (p >= params.pixelCount) { return; }
   let y = p / params.width;
   let x = p - y * params.width;
-  var sample: vec4<u32>;
-  if (params.wide == 1u) {
-    let lo = pixels[2u * p];
-    let hi = pixels[2u * p + 1u];
-    sample = vec4<u32>(lo & 0xffffu, lo >> 16u, hi & 0xffffu, hi >> 16u);
-  } else {
-    let w = pixels[p];
-    sample = vec4<u32>(w & 0xffu, (w >> 8u) & 0xffu, (w >> 16u) & 0xffu, w >> 24u);
-  }
+  let sample = rgbaAt(p, params.wide == 1u);
   let cell = ((y + params.firstRow) % params.mapHeight) * params.mapWidth + x % params.mapWidth;
   var packed = 0u;
   for (var c = 0u; c < 4u; c++) {

@@ -4,6 +4,7 @@
 // the output is the colour at quantile t of the weighted mixture of their plans, found by walking the plans in
 // luminance order. Integers and host tables only, so the CPU reference gives the same bits. Four pixels per
 // invocation, four indices per u32, pixel 0 in the low byte.
+//!include rgbaPixels
 
 struct Params {
   width: u32,       // image width in pixels
@@ -80,12 +81,7 @@ fn mixIndex(rgb: vec3<u32>, t: u32) -> u32 {
 }
 
 fn codes(p: u32) -> vec3<u32> {
-  if (params.bits == 16u) {
-    let rg = pixels[2u * p];
-    return vec3<u32>(rg & 0xffffu, rg >> 16u, pixels[2u * p + 1u] & 0xffffu);
-  }
-  let rgba = pixels[p];
-  return vec3<u32>(rgba & 0xffu, (rgba >> 8u) & 0xffu, (rgba >> 16u) & 0xffu);
+  return rgbaAt(p, params.bits == 16u).xyz;
 }
 
 @compute @workgroup_size(WORKGROUP)

@@ -6,6 +6,7 @@
 // Integers only, so the CPU reference (src/kernels/orderedPalette.ts) gives the same bits. Four pixels per
 // invocation, four indices per u32.
 //!include colorSpace
+//!include rgbaPixels
 
 struct Params {
   width: u32,            // image width in pixels
@@ -83,14 +84,10 @@ fn pairPick(lin: vec3<i32>, t: i32) -> u32 {
   return select(a, b, (u32(diff) << 16u) > u32(t) * u32(den & 0xffff));
 }
 
+// The pixel with alpha on a 16-bit scale, so one alpha cut serves both depths.
 fn fetch(p: u32) -> vec4<u32> {
-  if (params.wide == 0u) {
-    let v = pixels[p];
-    return vec4<u32>(v & 0xffu, (v >> 8u) & 0xffu, (v >> 16u) & 0xffu, (v >> 24u) * 257u);
-  }
-  let lo = pixels[2u * p];
-  let hi = pixels[2u * p + 1u];
-  return vec4<u32>(lo & 0xffffu, lo >> 16u, hi & 0xffffu, hi >> 16u);
+  let px = rgbaAt(p, params.wide == 1u);
+  return vec4<u32>(px.xyz, select(px.w * 257u, px.w, params.wide == 1u));
 }
 
 @compute @workgroup_size(WORKGROUP)

@@ -7,6 +7,9 @@ import { greyLevelsCpu, materialFractionsCpu, type Samples } from '../stack/kern
 import type { ThresholdMap } from '../maps/thresholdMap.js';
 import type { LayerMaps } from '../stack/layerMaps.js';
 
+/** Parameter tables a worker keeps, by id, most recent first out; the pool mirrors this cache exactly. */
+export const PARAMS_CACHE = 8;
+
 /** Rows [firstRow, firstRow + rows) of an RGBA image: `data` holds exactly those rows. */
 export interface RowTile<P> {
   readonly width: number;

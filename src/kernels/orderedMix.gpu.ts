@@ -3,8 +3,7 @@
 import type { Engine } from '../engine.js';
 import type { GpuHandle } from '../host/device.js';
 import { getKernel } from '../host/pipelines.js';
-import { Recorder } from '../host/recorder.js';
-import { bindingLimit, rowChunks } from '../host/chunking.js';
+import { runRowKernel } from '../host/rowKernel.js';
 import { orderedMixCpu, type MixImage, type OrderedMixParams } from './orderedMix.js';
 
 export interface MixRunOptions {
@@ -41,51 +40,33 @@ export async function orderedMixGpu(
   params: OrderedMixParams,
   options: MixRunOptions = {},
 ): Promise<MixRunResult> {
-  const { device } = gpu;
-  const kernel = await getKernel(device, 'orderedMix', 'orderedMix');
-  const { width, height, data } = image;
+  const { width, data } = image;
   const bits = data instanceof Uint16Array ? 16 : 8;
-  const bytesPerPixel = bits / 2; // RGBA
-  const indices = new Uint8Array(width * height);
-  const limit = Math.min(bindingLimit(device), options.maxChunkBytes ?? Infinity);
-  const chunks = rowChunks(height, width * bytesPerPixel, limit);
-  const rec = new Recorder(gpu, Math.max(1, chunks.length));
-  const STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
-  const tables = {
-    nodes: rec.input(bits === 16 ? params.nodes16 : params.nodes8, 'nodes'),
-    thresholds: rec.input(params.thresholds, 'thresholds'),
-    runs: rec.input(params.runs, 'runs'),
-    rankToIndex: rec.input(params.rankToIndex, 'rankToIndex'),
-  };
-  const reads: Promise<void>[] = [];
-  for (const chunk of chunks) {
-    const pixelCount = chunk.count * width;
-    const words = Math.ceil(pixelCount / 4);
-    const first = data.byteOffset + chunk.first * width * bytesPerPixel;
-    const src = new Uint8Array(data.buffer, first, pixelCount * bytesPerPixel);
-    const pixels = rec.input(src, 'pixels');
-    const out = rec.buffer(words * 4, STORAGE | GPUBufferUsage.COPY_SRC, 'indices');
-    if (options.poison !== undefined) rec.upload(out, new Uint32Array(words).fill(options.poison));
-    rec.dispatch({
-      kernel,
-      buffers: { pixels, ...tables, indices: { buffer: out, offset: 0, size: words * 4 } },
-      uniforms: {
-        params: {
-          width,
-          firstRow: chunk.first,
-          pixelCount,
-          mapWidth: params.mapWidth,
-          mapHeight: params.mapHeight,
-          bits,
-          grid: params.grid,
-          planSize: params.planSize,
-        },
+  const { output, gpuMs } = await runRowKernel(gpu, {
+    kernel: await getKernel(gpu.device, 'orderedMix', 'orderedMix'),
+    image,
+    tables: {
+      nodes: bits === 16 ? params.nodes16 : params.nodes8,
+      thresholds: params.thresholds,
+      runs: params.runs,
+      rankToIndex: params.rankToIndex,
+    },
+    output: { name: 'indices', bytesPerPixel: 1 },
+    uniforms: (chunk) => ({
+      params: {
+        width,
+        firstRow: chunk.first,
+        pixelCount: chunk.pixelCount,
+        mapWidth: params.mapWidth,
+        mapHeight: params.mapHeight,
+        bits,
+        grid: params.grid,
+        planSize: params.planSize,
       },
-      workgroups: Math.ceil(pixelCount / PIXELS_PER_WORKGROUP),
-    });
-    reads.push(rec.read(out, 0, pixelCount).then((b) => indices.set(b, chunk.first * width)));
-  }
-  const { gpuMs } = await rec.finish();
-  await Promise.all(reads);
-  return { indices, gpuMs };
+    }),
+    pixelsPerWorkgroup: PIXELS_PER_WORKGROUP,
+    maxChunkBytes: options.maxChunkBytes,
+    poison: options.poison,
+  });
+  return { indices: output, gpuMs };
 }

@@ -1,0 +1,54 @@
+// The dispatch loop every 2D image kernel shares: the image goes up in row chunks that fit one binding (their
+// thresholds use absolute rows, so chunking never changes a bit), each chunk is dispatched and read back into
+// one output array. Kernels supply only their tables, their uniforms and their output width.
+import { bindingLimit, rowChunks, type RowChunk } from './chunking.js';
+import type { GpuHandle } from './device.js';
+import type { Kernel } from './pipelines.js';
+import { Recorder, type BufferBinding } from './recorder.js';
+
+export interface RowKernelSpec {
+  readonly kernel: Kernel;
+  /** RGBA samples, 8-bit (one u32 per pixel on the GPU) or 16-bit (two). Bound as `pixels`. */
+  readonly image: { readonly width: number; readonly height: number; readonly data: Uint8Array | Uint8ClampedArray | Uint16Array };
+  /** Tables the kernel reads, uploaded once for all chunks (WGSL binding name → data). */
+  readonly tables: Readonly<Record<string, ArrayBufferView>>;
+  /** The WGSL name of the output binding, and the bytes it holds per pixel (packed into u32 words). */
+  readonly output: { readonly name: string; readonly bytesPerPixel: 1 | 4 };
+  /** Uniform values for one chunk. */
+  readonly uniforms: (chunk: RowChunk & { pixelCount: number }) => Readonly<Record<string, Readonly<Record<string, number | readonly number[]>>>>;
+  readonly pixelsPerWorkgroup: number;
+  /** Caps a chunk's input binding (tests use it to force many chunks). */
+  readonly maxChunkBytes?: number | undefined;
+  /** Fills each output buffer with this word first, so tests can prove every element is written. */
+  readonly poison?: number | undefined;
+}
+
+export async function runRowKernel(gpu: GpuHandle, spec: RowKernelSpec): Promise<{ output: Uint8Array; gpuMs: number | null }> {
+  const { width, height, data } = spec.image;
+  const bytesPerPixel = 4 * data.BYTES_PER_ELEMENT;
+  const outPerPixel = spec.output.bytesPerPixel;
+  const limit = Math.min(bindingLimit(gpu.device), spec.maxChunkBytes ?? Infinity);
+  const chunks = rowChunks(height, width * bytesPerPixel, limit);
+  const rec = new Recorder(gpu, Math.max(1, chunks.length));
+  const tables: Record<string, BufferBinding> = {};
+  for (const [name, table] of Object.entries(spec.tables)) tables[name] = rec.input(table, name);
+  const output = new Uint8Array(width * height * outPerPixel);
+  const reads: Promise<void>[] = [];
+  for (const chunk of chunks) {
+    const pixelCount = chunk.count * width;
+    const words = Math.ceil((pixelCount * outPerPixel) / 4);
+    const src = new Uint8Array(data.buffer, data.byteOffset + chunk.first * width * bytesPerPixel, pixelCount * bytesPerPixel);
+    const out = rec.buffer(words * 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC, spec.output.name);
+    if (spec.poison !== undefined) rec.upload(out, new Uint32Array(words).fill(spec.poison));
+    rec.dispatch({
+      kernel: spec.kernel,
+      buffers: { pixels: rec.input(src, 'pixels'), ...tables, [spec.output.name]: { buffer: out, offset: 0, size: words * 4 } },
+      uniforms: spec.uniforms({ ...chunk, pixelCount }),
+      workgroups: Math.ceil(pixelCount / spec.pixelsPerWorkgroup),
+    });
+    reads.push(rec.read(out, 0, pixelCount * outPerPixel).then((b) => output.set(b, chunk.first * width * outPerPixel)));
+  }
+  const { gpuMs } = await rec.finish();
+  await Promise.all(reads);
+  return { output, gpuMs };
+}
