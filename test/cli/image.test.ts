@@ -87,6 +87,17 @@ describe('bad input: one line, non-zero exit, no output file', () => {
     });
   }
 
+  test('--max-pixels refuses from the header, and raising it lets the image through', () => {
+    const out = join(dir, 'limited.png');
+    const refused = ditherforge(['image', input, '-o', out, '--max-pixels', '1000', '--backend', 'cpu']);
+    expect(refused.code).not.toBe(0);
+    expect(ourLines(refused.stderr)[0]).toMatch(/--max-pixels/);
+    expect(existsSync(out)).toBe(false);
+    const allowed = ditherforge(['image', input, '-o', out, '--max-pixels', String(203 * 77), '--backend', 'cpu']);
+    expect(allowed.code, allowed.stderr).toBe(0);
+    expect(existsSync(out)).toBe(true);
+  });
+
   test('a missing file and a bad option value name the input', () => {
     const missing = ditherforge(['image', join(dir, 'nope.png'), '-o', join(dir, 'x.png')]);
     expect(missing.code).not.toBe(0);
