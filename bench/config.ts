@@ -42,6 +42,8 @@ export interface BenchConfig {
   readonly peerSize: Size;
   readonly peerPalettes: readonly (16 | 256)[];
   readonly peerRepeats: number;
+  /** Run every command once, untimed, before the timed rounds (file cache, libraries). */
+  readonly peerWarmup: boolean;
   readonly peerBudgetMs: number;
   readonly outDir: string;
   /** Base name of the JSON, markdown and SVG files. */
@@ -70,15 +72,16 @@ export function fullConfig(outDir: string, threads: number): BenchConfig {
     backends: BACKEND_IDS,
     threads,
     repeats: 5,
-    budgetMs: 30_000,
-    maxRunMs: 90_000,
-    kernelBudgetMs: 45 * 60_000,
+    budgetMs: 20_000,
+    maxRunMs: 60_000,
+    kernelBudgetMs: 40 * 60_000,
     copyBytes: 256 << 20,
     peers: true,
     peerSize: UHD,
     peerPalettes: [16, 256],
-    peerRepeats: 5,
-    peerBudgetMs: 15 * 60_000,
+    peerRepeats: 3,
+    peerWarmup: true,
+    peerBudgetMs: 12 * 60_000,
     outDir,
     name: 'full',
   };
@@ -102,8 +105,9 @@ export function quickConfig(outDir: string, threads: number): BenchConfig {
     copyBytes: 32 << 20,
     peerSize: HD,
     peerPalettes: [16],
-    peerRepeats: 3,
-    peerBudgetMs: 35_000,
+    peerRepeats: 2,
+    peerWarmup: false,
+    peerBudgetMs: 30_000,
     name: 'quick',
   };
 }

@@ -197,8 +197,8 @@ export function runPeers(c: BenchConfig, gpuAvailable: boolean, log: (s: string)
     const cmds = commands(c, files, tools, backends, cli, c.threads, cliThreads);
     const samples = cmds.map(() => ({ wall: [] as number[], cpu: [] as (number | null)[], error: null as string | null }));
     const start = performance.now();
-    // Round 0 warms the file cache and each tool's libraries; it is not kept.
-    for (let round = 0; round <= c.peerRepeats; round++) {
+    // Round 0, when configured, warms the file cache and each tool's libraries; it is not kept.
+    for (let round = c.peerWarmup ? 0 : 1; round <= c.peerRepeats; round++) {
       cmds.forEach((cmd, i) => {
         const s = samples[i]!;
         if (s.error) return;

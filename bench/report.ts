@@ -44,6 +44,15 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
+const GROUP_ORDER = ['2D palette', 'levels 16→8 bit', '3D grey8→1 bit', '3D 4 materials'];
+
+/** Workload ids in run order, grouped by kind (the run goes size by size). */
+function workloadIds(rows: KernelRow[]): string[] {
+  const ids = [...new Set(rows.map((k) => k.workload))];
+  const group = (id: string) => GROUP_ORDER.indexOf(rows.find((k) => k.workload === id)!.group);
+  return ids.map((id, i) => ({ id, i, g: group(id) })).sort((a, b) => a.g - b.g || a.i - b.i).map((x) => x.id);
+}
+
 function row(rows: KernelRow[], workload: string, backend: BackendId): KernelRow | undefined {
   return rows.find((r) => r.workload === workload && r.backend === backend && r.status === 'ok');
 }
@@ -150,7 +159,7 @@ export function markdown(r: BenchResult): string {
   L.push('Throughput in Mpixel/s (Mvoxel/s for stacks) from the median of the repeats. GPU kernel: timestamp queries; GPU mem→mem: wall time of the call, upload and readback included; “% copy”: the kernel\'s bytes moved per second over the copy bandwidth of the same device.', '');
   L.push('| Workload | GPU kernel | % copy | GPU mem→mem | input GB/s | CPU 1 thread | CPU threads | threads / 1 |');
   L.push('|---|---:|---:|---:|---:|---:|---:|---:|');
-  const ids = [...new Set(r.kernels.map((k) => k.workload))];
+  const ids = workloadIds(r.kernels);
   for (const id of ids) {
     const any = r.kernels.find((k) => k.workload === id)!;
     const gpu = row(r.kernels, id, 'gpu');
@@ -173,7 +182,7 @@ export function markdown(r: BenchResult): string {
     const p = r.peers;
     L.push(`## Whole process vs peers (${p.input.width}×${p.input.height} RGB PNG, ${mib(p.input.pngBytes)})`, '');
     for (const t of p.tools) L.push(`- ${t.name}: ${t.version ?? 'absent'}${t.note ? ` — ${t.note}` : ''}`);
-    L.push('', 'Each command is one whole process (start-up, PNG decode, dither, PNG encode), run round-robin after a warm-up round. Ratio = peer time / our time: above 1, ours is faster.', '');
+    L.push('', 'Each command is one whole process (start-up, PNG decode, dither, PNG encode), run round-robin (after an untimed warm-up round in full runs). Ratio = peer time / our time: above 1, ours is faster.', '');
     L.push(`| Tool | Operation | wall s, median [min–max] | CPU s | Mpixel/s | ratio vs ours (${BACKEND_COLUMNS.map(([b]) => b).join(' / ')}) |`);
     L.push('|---|---|---:|---:|---:|---|');
     const ratio = (x: ProcessRow) => (x.ratios ? BACKEND_COLUMNS.map(([b]) => (x.ratios?.[b] === undefined ? '–' : `${x.ratios[b]}×`)).join(' / ') : '');
@@ -206,7 +215,7 @@ const SERIES = [
 export function chart(r: BenchResult): string {
   const groups: Group[] = [];
   let lastGroup = '';
-  const ids = [...new Set(r.kernels.map((k) => k.workload))];
+  const ids = workloadIds(r.kernels);
   for (const id of ids) {
     const any = r.kernels.find((k) => k.workload === id)!;
     const bars = [

@@ -1,6 +1,6 @@
 // One benchmark run: open the backends, measure the rooflines, every workload on every backend, the peers, then
 // write the JSON record, the markdown table and the SVG chart.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Engine } from '../src/engine.js';
 import type { BackendId, BenchConfig } from './config.js';
@@ -10,6 +10,23 @@ import { chart, markdown, targets, type BackendReport, type BenchResult } from '
 import { cpuRoofline, gpuRoofline, type GpuRoofline } from './roofline.js';
 import { finishMachine, machine, type AdapterInfo } from './system.js';
 import { Inputs, workloads } from './workloads.js';
+
+function write(base: string, result: BenchResult): BenchOutput['files'] {
+  const files = { json: `${base}.json`, markdown: `${base}.md`, svg: `${base}.svg` };
+  writeFileSync(files.json, `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(files.markdown, markdown(result));
+  writeFileSync(files.svg, chart(result));
+  return files;
+}
+
+/** Re-renders a results JSON (targets, markdown, SVG) without measuring again, e.g. after a report change. */
+export function renderResults(jsonPath: string): BenchOutput {
+  const old = JSON.parse(readFileSync(jsonPath, 'utf8')) as BenchResult;
+  if (old.schema !== 'ditherforge-bench/1') throw new Error(`${jsonPath} is not a ditherforge bench result`);
+  const { targets: _, ...partial } = old;
+  const result: BenchResult = { ...partial, targets: targets(partial) };
+  return { result, files: write(jsonPath.replace(/\.json$/, ''), result) };
+}
 
 export interface BenchOutput {
   readonly result: BenchResult;
@@ -105,12 +122,7 @@ export async function runBench(config: BenchConfig, log: (line: string) => void 
     };
     const result: BenchResult = { ...partial, targets: targets(partial) };
     mkdirSync(config.outDir, { recursive: true });
-    const base = join(config.outDir, config.name);
-    const files = { json: `${base}.json`, markdown: `${base}.md`, svg: `${base}.svg` };
-    writeFileSync(files.json, `${JSON.stringify(result, null, 2)}\n`);
-    writeFileSync(files.markdown, markdown(result));
-    writeFileSync(files.svg, chart(result));
-    return { result, files };
+    return { result, files: write(join(config.outDir, config.name), result) };
   } finally {
     for (const e of engines.values()) e.destroy();
   }

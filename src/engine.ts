@@ -106,12 +106,13 @@ export class Engine {
 }
 
 /**
- * The worker pool for threads > 1, started and warmed. Loaded on demand through a computed specifier, so browser
- * bundles never see node:worker_threads; from the sources (vitest) the module is the .ts file.
+ * The worker pool for threads > 1, started and warmed. Loaded on demand, so browser bundles never see
+ * node:worker_threads; from the sources (vitest) the module is the .ts file.
  */
 async function cpuPool(threads: number): Promise<CpuPool | null> {
   if (threads <= 1) return null;
-  const spec = import.meta.url.endsWith('.ts') ? './cpu/pool.ts' : './cpu/pool.js';
+  // Joined at run time so that bundlers cannot resolve it and pull Node modules into a browser build.
+  const spec = ['.', 'cpu', import.meta.url.endsWith('.ts') ? 'pool.ts' : 'pool.js'].join('/');
   const mod = (await import(/* @vite-ignore */ spec)) as typeof import('./cpu/pool.js');
   const pool = new mod.CpuPool(threads);
   await pool.warm();

@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { BACKEND_IDS, fullConfig, quickConfig, scaled, type BackendId, type BenchConfig } from '../../bench/config.js';
-import { runBench } from '../../bench/suite.js';
+import { renderResults, runBench } from '../../bench/suite.js';
 import { InputError } from '../errors.js';
 import { positiveInt, runCommand } from './run.js';
 
@@ -22,6 +22,7 @@ interface BenchOptions {
   scale: number;
   only?: string;
   peers: boolean;
+  render?: string;
 }
 
 function list<T extends string>(option: string, value: string, allowed: readonly T[]): T[] {
@@ -69,10 +70,11 @@ export function benchCommand(): Command {
     .option('--scale <f>', 'multiply every size by f (0 < f <= 1), e.g. 0.05 for a smoke test', scaleValue, 1)
     .option('--only <parts>', `run only these parts, of ${PARTS.join(', ')}`)
     .option('--no-peers', 'skip ImageMagick / FFmpeg and the whole-process runs')
+    .option('--render <json>', 'measure nothing: rewrite the targets, markdown and SVG of an earlier results JSON')
     .action((opts: BenchOptions) =>
       runCommand(async () => {
-        const config = benchConfig(opts);
-        const { result, files } = await runBench(config, (line) => process.stderr.write(`${line}\n`));
+        const log = (line: string) => process.stderr.write(`${line}\n`);
+        const { result, files } = opts.render ? renderResults(opts.render) : await runBench(benchConfig(opts), log);
         process.stdout.write(`results: ${files.json}\n         ${files.markdown}\n         ${files.svg}\n`);
         for (const t of result.targets) process.stdout.write(`${t.verdict.padEnd(6)} ${t.goal}\n       ${t.measured}\n`);
       }),

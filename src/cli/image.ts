@@ -30,6 +30,7 @@ interface ImageOptions {
   rgba?: boolean;
   raw?: boolean;
   backend: BackendChoice;
+  threads: number;
   json?: boolean;
   maxPixels: number;
 }
@@ -64,6 +65,7 @@ export function imageCommand(): Command {
     .option('--rgba', 'write an 8-bit RGBA PNG instead of an indexed/grey one')
     .option('--raw', 'write the raw indices (or per-channel codes), one byte each, no header')
     .addOption(new Option('--backend <name>', 'where to run').choices(BACKENDS as string[]).default('auto'))
+    .option('--threads <n>', 'CPU backend: worker threads over row tiles (results are identical for every count)', positiveInt('--threads', 256), 1)
     .option('--json', "print one JSON object with the run's figures to stdout")
     .option('--max-pixels <n>', 'refuse larger images from their header, before decoding', positiveInt('--max-pixels'), DEFAULT_MAX_PIXELS)
     .action((input: string, opts: ImageOptions) => runCommand(() => runImage(input, opts)));
@@ -92,7 +94,7 @@ async function runImage(input: string, opts: ImageOptions): Promise<void> {
   const format: OutputFormat = opts.raw ? 'raw' : opts.rgba ? 'rgba' : 'png';
   const options = libraryOptions(opts);
   const raster = decodePng(readInputFile(input), input, { maxPixels: opts.maxPixels });
-  const engine = await Engine.create({ backend: opts.backend });
+  const engine = await Engine.create({ backend: opts.backend, threads: opts.threads });
   try {
     const result = await ditherImage(raster, { ...options, engine });
     await writeFileAtomic(opts.output, encodeDithered(result, format));

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `ditherforge` command.
 import { Command } from 'commander';
+import { benchCommand } from './bench.js';
 import { imageCommand } from './image.js';
 import { stackCommand } from './stack.js';
 import { runCommand } from './run.js';
@@ -11,6 +12,7 @@ const program = new Command('ditherforge')
   // Commander's own usage errors get the same one-line shape as ours.
   .configureOutput({ outputError: (text, write) => write(`ditherforge: ${text.replace(/^error: /, '')}`) })
   .addCommand(imageCommand())
-  .addCommand(stackCommand());
+  .addCommand(stackCommand())
+  .addCommand(benchCommand());
 
 await runCommand(() => program.parseAsync(process.argv).then(() => undefined));

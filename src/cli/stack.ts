@@ -38,6 +38,7 @@ interface StackOptions {
   report?: string;
   replace?: boolean;
   backend: BackendChoice;
+  threads: number;
   json?: boolean;
 }
 
@@ -58,6 +59,7 @@ export function stackCommand(): Command {
     .option('--report <file>', 'also write a JSON report of voxel counts per output value (per material)')
     .option('--replace', 'replace a non-empty output directory')
     .addOption(new Option('--backend <name>', 'where to run').choices(BACKENDS as string[]).default('auto'))
+    .option('--threads <n>', 'CPU backend: worker threads over layers (results are identical for every count)', positiveInt('--threads', 256), 1)
     .option('--json', "print one JSON object with the run's figures to stdout")
     .action((inputs: string[], opts: StackOptions) => runCommand(() => runStack(inputs, opts)));
 }
@@ -100,7 +102,7 @@ async function runStack(inputs: string[], opts: StackOptions): Promise<void> {
   const levels = opts.levels ?? 2;
   const colours = opts.fractions || materials ? Uint8Array.from([0, 0, 0, ...(materials?.colors ?? defaultMaterialColours(inputs.length))]) : undefined;
   const encoding: PngEncoding = colours ? { palette: colours } : { levels };
-  const engine = await Engine.create({ backend: opts.backend });
+  const engine = await Engine.create({ backend: opts.backend, threads: opts.threads });
   const sinks: LayerSink[] = [];
   const controller = new AbortController();
   const onSigint = () => controller.abort(new InputError('interrupted', 'stopped by Ctrl-C; no output was written'));

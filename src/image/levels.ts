@@ -153,6 +153,7 @@ export async function levels(engine: Engine, raster: Raster, options: LevelsOpti
   const t0 = performance.now();
   const run = await engine.run({
     cpu: () => ({ codes: levelsCpu(image, params), gpuMs: null }),
+    cpuPool: async (pool) => ({ codes: await pool.levels(image, params), gpuMs: null }),
     gpu: (gpu) => levelsGpu(gpu, image, params, options),
   });
   const ms = performance.now() - t0;

@@ -34,13 +34,21 @@ export interface LayerRunOptions {
 export function greyLevelsLayers(engine: Engine, layers: GreyLayers, maps: LayerMaps, levels: number, opts: LayerRunOptions = {}): Promise<LayerOutput> {
   checkLevels(levels);
   checkLayers(layers, layers.data.length, 'greyLevels');
-  return engine.run({ cpu: () => greyLevelsCpu(layers, maps, levels), gpu: (g) => greyLevelsGpu(g, layers, maps, levels, opts) });
+  return engine.run({
+    cpu: () => greyLevelsCpu(layers, maps, levels),
+    cpuPool: (pool) => pool.greyLevels(layers, maps, levels),
+    gpu: (g) => greyLevelsGpu(g, layers, maps, levels, opts),
+  });
 }
 
 /** Material fractions → one material index per voxel (0 = void), on the engine's backend. */
 export function materialFractionsLayers(engine: Engine, layers: FractionLayers, maps: LayerMaps, opts: LayerRunOptions = {}): Promise<LayerOutput> {
   materialCount(layers);
-  return engine.run({ cpu: () => materialFractionsCpu(layers, maps), gpu: (g) => materialFractionsGpu(g, layers, maps, opts) });
+  return engine.run({
+    cpu: () => materialFractionsCpu(layers, maps),
+    cpuPool: (pool) => pool.materialFractions(layers, maps),
+    gpu: (g) => materialFractionsGpu(g, layers, maps, opts),
+  });
 }
 
 // Kept between calls (at most one binding's worth): fresh memory costs page faults on every first touch, which on

@@ -123,9 +123,15 @@ test('Ctrl-C stops cleanly and leaves no output that looks complete', async () =
   const child = spawn(process.execPath, [CLI, 'stack', input, '-o', out, '--backend', 'cpu', '--chunk-layers', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  await new Promise((r) => setTimeout(r, 2500));
+  const exited = new Promise<number | null>((r) => child.on('exit', r));
+  // Interrupt once the run is under way: its temporary output exists beside the target.
+  const started = Date.now();
+  while (!readdirSync(dir).some((f) => f.startsWith('.interrupted.')) && Date.now() - started < 60_000) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await new Promise((r) => setTimeout(r, 300));
   child.kill('SIGINT');
-  const code = await new Promise<number | null>((r) => child.on('exit', r));
+  const code = await exited;
   expect(code).not.toBe(0);
   expect(ourLines(stderr).join('\n')).toMatch(/interrupted|Ctrl-C/);
   expect(existsSync(out)).toBe(false);

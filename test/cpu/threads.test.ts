@@ -47,6 +47,14 @@ describe('orderedPalette: threaded equals single-threaded', () => {
     }
   }
 
+  test('many parameter sets, reused out of order and in concurrent calls (the per-worker table cache)', async () => {
+    const image = randomImage(97, 61, 21);
+    const sets = Array.from({ length: 13 }, (_, i) => orderedPaletteParams(bayer([4, 4]), randomBytes(3 * (2 + i), 100 + i)));
+    const order = [...sets.keys(), 0, 12, 3, 0, 7, 11, 1];
+    const results = await Promise.all(order.map((i) => pool.orderedPalette(image, sets[i]!)));
+    order.forEach((i, k) => expect(same(results[k]!, orderedPalette(image, sets[i]!)), `set ${i}`).toBe(true));
+  });
+
   test('16-bit input and a blue-noise map', async () => {
     const r = raster(131, 67, 16, 77);
     const params = orderedPaletteParams(blueNoise([64, 64]), randomBytes(16 * 3, 8));
@@ -131,6 +139,13 @@ describe('Engine with threads', () => {
     engine.destroy();
     await expect(Engine.create({ backend: 'cpu', threads: 0 })).rejects.toThrow(RangeError);
     await expect(Engine.create({ backend: 'cpu', threads: 1.5 })).rejects.toThrow(RangeError);
+  });
+
+  test("a worker's error reaches the caller with its class, and the pool keeps working", async () => {
+    const maps = parseLayerMethod('bayer4+phase');
+    const layers = { width: 40, height: 30, z0: 0, count: 3, data: randomBytes(40 * 30 * 3, 4) };
+    await expect(pool.greyLevels(layers, maps, 1)).rejects.toThrow(RangeError);
+    expect(same((await pool.greyLevels(layers, maps, 2)).data, greyLevelsCpu(layers, maps, 2).data)).toBe(true);
   });
 
   test('a destroyed pool rejects new work', async () => {

@@ -2,7 +2,7 @@
 // directory is walked entry by entry, entries are read on demand at their offsets, and the writer streams one
 // entry at a time to a file. Both do ZIP64 where needed. Contents are CRC-checked here (yauzl does not).
 import type { FileHandle } from 'node:fs/promises';
-import { Readable, Transform } from 'node:stream';
+import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
 import * as yauzl from 'yauzl';
@@ -186,7 +186,7 @@ export class ZipWriter {
       this.waiting.clear();
     };
     this.zip.on('error', fail);
-    this.written = pipeline(this.zip.outputStream, fh.createWriteStream({ autoClose: false, highWaterMark: 1 << 20 }));
+    this.written = pipeline(this.zip.outputStream, fileSink(fh));
     this.written.catch(fail);
   }
 
@@ -253,4 +253,17 @@ export class ZipWriter {
     this.zip.outputStream.unpipe();
     (this.zip.outputStream as Readable).destroy();
   }
+}
+
+/** Appends to `fh`, which stays open for the caller to sync and close (fh.createWriteStream would hold it). */
+function fileSink(fh: FileHandle): Writable {
+  return new Writable({
+    highWaterMark: 1 << 20,
+    write(chunk: Buffer, _enc, done) {
+      const all = async (): Promise<void> => {
+        for (let at = 0; at < chunk.length; ) at += (await fh.write(chunk, at, chunk.length - at)).bytesWritten;
+      };
+      all().then(() => done(), done);
+    },
+  });
 }

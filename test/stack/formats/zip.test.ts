@@ -27,7 +27,7 @@ describe('zip reader and writer (yauzl, yazl)', () => {
       };
       const fh = await open(path, 'w');
       const writer = new ZipWriter(fh, zip64);
-      const meta = { time: 0x6000 + 7, date: 0x5821, externalAttr: 0o100640 << 16, comment: strToU8('note') };
+      const meta = { time: 0x6000 + 7, date: 0x5821, externalAttr: (0o100640 << 16) >>> 0, comment: strToU8('note') };
       for (const [i, [name, content]] of Object.entries(files).entries()) {
         await writer.add(name, { ...meta, compress: i !== 1 }, i === 2 ? async () => (await import('node:stream')).Readable.from([]) : content);
       }
