@@ -34,28 +34,33 @@ export function encodeOutputLayer(layer: OutputLayer, enc: PngEncoding): Uint8Ar
   }
   const n = width * height;
   if (layer.kind === 'bits') {
-    const words = Math.ceil(n / 32);
-    if (layer.data.length !== words) throw new RangeError(`bit-packed ${width}x${height} layer needs ${words} words, got ${layer.data.length}`);
+    const words = layer.data;
+    const count = Math.ceil(n / 32);
+    if (words.length !== count) throw new RangeError(`bit-packed ${width}x${height} layer needs ${count} words, got ${words.length}`);
     const depth = greyDepthFor(2, enc.minGreyDepth);
-    return greyPng(layer, unpackBits(layer.data, n), levelValues(2, depth), depth, enc.zlibLevel);
+    const lut = levelValues(2, depth);
+    const grey = depth === 16 ? new Uint16Array(n) : new Uint8Array(n);
+    for (let i = 0; i < n; i++) grey[i] = lut[(words[i >>> 5]! >>> (i & 31)) & 1]!;
+    return greyPng(width, height, grey, depth, enc.zlibLevel);
   }
-  if (layer.data.length !== n) throw new RangeError(`${width}x${height} layer needs ${n} codes, got ${layer.data.length}`);
-  if (enc.palette) return encodeIndexedPng(width, height, layer.data, enc.palette); // checks the palette and codes
+  const codes = layer.data;
+  if (codes.length !== n) throw new RangeError(`${width}x${height} layer needs ${n} codes, got ${codes.length}`);
+  if (enc.palette) return encodeIndexedPng(width, height, codes, enc.palette); // checks the palette and codes
   if (enc.levels === undefined) throw new RangeError('code layers need `levels` or `palette` to be written as PNG');
   if (!Number.isInteger(enc.levels) || enc.levels < 1 || enc.levels > 256) throw new RangeError(`bad level count ${enc.levels}`);
   const depth = greyDepthFor(enc.levels, enc.minGreyDepth);
-  return greyPng(layer, layer.data, levelValues(enc.levels, depth), depth, enc.zlibLevel);
-}
-
-/** `lut[code]` per pixel as grey of `depth` bits; a code without a LUT entry is a caller bug. */
-function greyPng(size: { width: number; height: number }, codes: Uint8Array, lut: Uint16Array, depth: GreyDepth, level = 6): Uint8Array {
-  const { width, height } = size;
-  const grey = depth === 16 ? new Uint16Array(codes.length) : new Uint8Array(codes.length);
-  for (let i = 0; i < codes.length; i++) {
+  const lut = levelValues(enc.levels, depth);
+  const grey = depth === 16 ? new Uint16Array(n) : new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
     const c = codes[i]!;
     if (c >= lut.length) throw new RangeError(`code ${c} at ${i % width},${Math.floor(i / width)} is out of range (must be < ${lut.length})`);
     grey[i] = lut[c]!;
   }
+  return greyPng(width, height, grey, depth, enc.zlibLevel);
+}
+
+/** One grey sample per pixel, below 2^depth, as a PNG of that depth. */
+function greyPng(width: number, height: number, grey: Uint8Array | Uint16Array, depth: GreyDepth, level = 6): Uint8Array {
   if (depth < 8) return encodeGreyPng(width, height, grey, depth);
   // pngjs takes 16-bit samples in the host's byte order; `grey` is a whole buffer of its own, as it needs.
   const data = Buffer.from(grey.buffer, grey.byteOffset, grey.byteLength);

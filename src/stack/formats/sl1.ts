@@ -11,7 +11,7 @@ import { describeHeader, layerBytes, sliceFormat } from './sliceDecode.js';
 import { fsInputError, mapLimited, type SourceOptions } from './sliceDir.js';
 import { readAhead, windowFor } from './stream.js';
 import type { Layer, LayerSource } from './types.js';
-import { openZip, readEntry, readEntryHead, zipEntries, type ZipEntry, type ZipReader } from './zip.js';
+import { openZip, readEntry, readEntryHead, readStored, zipEntries, type ZipEntry, type ZipReader } from './zip.js';
 
 /** The input archive as the zip sink needs it. */
 export interface Sl1Archive {
@@ -64,7 +64,9 @@ export async function openSl1(path: string, options: SourceOptions = {}): Promis
     // The other layers' headers from their first bytes: a mismatch fails now, not hours in.
     await mapLimited(archive.layers.slice(1), 16, async (i) => {
       const e = entries[i]!;
-      const h = readPngHeader(await readEntryHead(zip, handles[i]!, e, label(e.name), 33), label(e.name));
+      const head = await readEntryHead(zip, handles[i]!, e, label(e.name), 33);
+      if (head.length < 33) return; // not enough to tell: decoding the layer will
+      const h = readPngHeader(head, label(e.name));
       if (h.width !== first.width || h.height !== first.height || h.bitDepth !== first.bitDepth || h.colorType !== first.colorType) {
         throw new InputError(label(e.name), `slice is ${describeHeader(h)} but the first slice (${name0}) is ${describeHeader(first)}`);
       }
@@ -84,8 +86,10 @@ export async function openSl1(path: string, options: SourceOptions = {}): Promis
     try {
       const handles = await layerHandles(input, archive);
       yield* readAhead(layerEntries.length, window, async (z): Promise<Layer> => {
-        const bytes = await readEntry(input, handles[z]!, layerEntries[z]!, names[z]!);
-        const s = await pool.run('decodePng', { bytes, name: names[z]!, maxPixels, expect }, transferable(bytes));
+        const e = layerEntries[z]!;
+        const bytes = await readStored(input, handles[z]!, e, names[z]!); // inflated on the worker
+        const zip = { flags: e.flags, method: e.method, size: e.size, crc: e.crc };
+        const s = await pool.run('decodePng', { bytes, name: names[z]!, maxPixels, expect, zip }, transferable(bytes));
         return { z, ...s };
       });
     } finally {

@@ -12,7 +12,8 @@ import { openArchive, type Sl1Archive } from './sl1.js';
 import { fsInputError } from './sliceDir.js';
 import { detachedCopy, makeSink, tempBeside, windowFor } from './stream.js';
 import type { LayerSink, PngEncoding } from './types.js';
-import { entryStream, unreadable, zipEntries, ZipWriter, type EntryOptions, type ZipEntry } from './zip.js';
+import { entryStream, zipEntries, ZipWriter, type EntryOptions, type ZipEntry } from './zip.js';
+import { unreadable } from './zipInflate.js';
 
 export interface Sl1SinkOptions {
   /** Default { minGreyDepth: 8 }: printers read 8-bit grey slices, as slicers write them. */

@@ -1,6 +1,11 @@
 // The zip plumbing for SL1/SL1S archives of several GB, over yauzl (reader) and yazl (writer): the central
 // directory is walked entry by entry, entries are read on demand at their offsets, and the writer streams one
-// entry at a time to a file. Both do ZIP64 where needed. Contents are CRC-checked here (yauzl does not).
+// entry at a time to a file. Both do ZIP64 where needed.
+//
+// yauzl's streams are read raw and always to their end, never destroyed: yauzl 3.4 queues an fd's reads one
+// at a time, and a stream destroyed with a read queued crashes the process when that read's turn comes
+// (fd-slicer reads `context.fd` after the stream released it). So content is inflated and CRC-checked here
+// (yauzl checks no CRC anyway), and a stream we stop using is drained rather than destroyed.
 import type { FileHandle } from 'node:fs/promises';
 import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -8,15 +13,9 @@ import * as zlib from 'node:zlib';
 import * as yauzl from 'yauzl';
 import * as yazl from 'yazl';
 import { InputError } from '../../errors.js';
-import { crc32 as jsCrc32 } from '../../formats/pngChunks.js';
+import { firstLine, inflateEntry, nativeCrc, unreadable } from './zipInflate.js';
 
-type NativeCrc = (data: Uint8Array, value?: number) => number;
-const nativeCrc = (zlib as { crc32?: NativeCrc }).crc32; // Node 20.15+
-
-/** CRC-32 of the zip and PNG specs. */
-export function crc32(bytes: Uint8Array): number {
-  return nativeCrc ? nativeCrc(bytes) >>> 0 : jsCrc32(bytes);
-}
+export { crc32 } from './zipInflate.js';
 
 /** What an archive entry is, from its central directory record. */
 export interface ZipEntry {
@@ -39,10 +38,6 @@ export interface ZipEntry {
 
 export type ZipReader = yauzl.ZipFile;
 const ignore = (): void => undefined;
-
-function firstLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
-}
 
 /** Opens an archive for random access; the caller closes it (its reads finish first). */
 export async function openZip(path: string): Promise<ZipReader> {
@@ -90,69 +85,83 @@ function entryMeta(e: yauzl.Entry): ZipEntry {
   };
 }
 
-/** Why an entry's content cannot be read (encrypted, or neither stored nor deflated), if it cannot. */
-export function unreadable(e: ZipEntry): string | undefined {
-  if (e.flags & 1) return 'encrypted zip entries are not supported';
-  if (e.method !== 0 && e.method !== 8) return `unsupported zip compression method ${e.method}`;
-  return undefined;
-}
-
-/** The entry's uncompressed content as a stream; sizes are checked by yauzl, the CRC at its end here. */
-export async function entryStream(zip: ZipReader, entry: yauzl.Entry, meta: ZipEntry, label: string): Promise<Readable> {
+/** Stored bytes [0, end) of the entry as yauzl reads them; the caller reads them to the end. */
+async function rawStream(zip: ZipReader, entry: yauzl.Entry, meta: ZipEntry, label: string, end = meta.compressedSize): Promise<Readable> {
   const problem = unreadable(meta);
   if (problem) throw new InputError(label, problem);
-  const corrupt = (err: unknown): InputError =>
-    err instanceof InputError ? err : new InputError(label, `corrupt archive entry (${firstLine(err)})`);
-  let raw: Readable;
   try {
-    raw = await zip.openReadStreamPromise(entry);
+    return await zip.openReadStreamPromise(entry, { decodeFileData: false, start: 0, end } as yauzl.ZipFileOptions);
   } catch (err) {
-    throw corrupt(err);
+    throw new InputError(label, `corrupt archive entry (${firstLine(err)})`);
   }
-  if (!nativeCrc) return raw; // no incremental CRC before Node 20.15: sizes are still checked
-  let crc = 0;
-  const check = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      crc = nativeCrc(chunk, crc);
-      done(null, chunk);
-    },
-    flush(done) {
-      done(crc >>> 0 === meta.crc ? null : new InputError(label, 'corrupt archive entry (CRC mismatch)'));
-    },
-  });
-  raw.on('error', (err) => check.destroy(corrupt(err)));
-  check.on('close', () => raw.destroy());
-  return raw.pipe(check);
 }
 
-/** The entry's whole content (for one layer or a small file); memory is that entry, not the archive. */
-export async function readEntry(zip: ZipReader, entry: yauzl.Entry, meta: ZipEntry, label: string): Promise<Uint8Array> {
+async function collect(stream: Readable, label: string): Promise<Uint8Array> {
   const parts: Buffer[] = [];
   try {
-    for await (const chunk of await entryStream(zip, entry, meta, label)) parts.push(chunk as Buffer);
+    for await (const chunk of stream) parts.push(chunk as Buffer);
   } catch (err) {
-    throw err instanceof InputError ? err : new InputError(label, `corrupt archive entry (${firstLine(err)})`);
+    throw new InputError(label, `corrupt archive entry (${firstLine(err)})`);
   }
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }
 
-/** The first `length` bytes of the content (fewer if it is shorter); the rest is not read. */
+/** The entry's stored (possibly deflated) bytes: memory is one entry, not the archive. */
+export async function readStored(zip: ZipReader, entry: yauzl.Entry, meta: ZipEntry, label: string): Promise<Uint8Array> {
+  return collect(await rawStream(zip, entry, meta, label), label);
+}
+
+/** The entry's content, size and CRC checked; for small entries read on the main thread. */
+export async function readEntry(zip: ZipReader, entry: yauzl.Entry, meta: ZipEntry, label: string): Promise<Uint8Array> {
+  return inflateEntry(await readStored(zip, entry, meta, label), meta, label);
+}
+
+/** Up to `length` first bytes of the content, from the first stored bytes only; fewer if those do not hold them. */
 export async function readEntryHead(zip: ZipReader, entry: yauzl.Entry, meta: ZipEntry, label: string, length: number): Promise<Uint8Array> {
-  const problem = unreadable(meta);
-  if (problem) throw new InputError(label, problem);
-  const parts: Buffer[] = [];
-  let have = 0;
+  const stored = await collect(await rawStream(zip, entry, meta, label, Math.min(meta.compressedSize, meta.method === 0 ? length : 1024)), label);
+  if (meta.method === 0) return stored;
   try {
-    const stream = await zip.openReadStreamPromise(entry);
-    for await (const chunk of stream) {
-      parts.push(chunk as Buffer);
-      have += (chunk as Buffer).length;
-      if (have >= length) break; // ends the stream
-    }
-  } catch (err) {
-    throw new InputError(label, `corrupt archive entry (${firstLine(err)})`);
+    return zlib.inflateRawSync(stored, { finishFlush: zlib.constants.Z_SYNC_FLUSH }).subarray(0, length);
+  } catch {
+    return new Uint8Array(0); // reading the whole entry will report it
   }
-  return Buffer.concat(parts).subarray(0, length);
+}
+
+/** The entry's content as a stream (to copy it), inflated and checked as it passes. */
+export async function entryStream(zip: ZipReader, entry: yauzl.Entry, meta: ZipEntry, label: string): Promise<Readable> {
+  const raw = await rawStream(zip, entry, meta, label);
+  let size = 0;
+  let crc = 0;
+  const corrupt = (what: string): InputError => new InputError(label, `corrupt archive entry (${what})`);
+  const check = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      size += chunk.length;
+      if (size > meta.size) return done(corrupt(`more than the ${meta.size} bytes the directory says`));
+      if (nativeCrc) crc = nativeCrc(chunk, crc);
+      done(null, chunk);
+    },
+    flush(done) {
+      if (size !== meta.size) done(corrupt(`${size} bytes, directory says ${meta.size}`));
+      else if (nativeCrc && crc >>> 0 !== meta.crc) done(corrupt('CRC mismatch')); // unchecked before Node 20.15
+      else done();
+    },
+  });
+  const drain = (): void => {
+    raw.unpipe();
+    raw.resume();
+  };
+  const fail = (err: unknown): void => {
+    drain();
+    check.destroy(err instanceof InputError ? err : corrupt(firstLine(err)));
+  };
+  raw.on('error', fail);
+  check.on('error', drain);
+  if (meta.method === 8) {
+    const inflate = zlib.createInflateRaw();
+    inflate.on('error', fail);
+    raw.pipe(inflate).pipe(check);
+  } else raw.pipe(check);
+  return check;
 }
 
 /** How an entry is written: its metadata kept from the input where yazl can write it. */
@@ -178,6 +187,8 @@ export class ZipWriter {
   private readonly written: Promise<void>;
   private failure: { error: unknown } | undefined;
   private readonly waiting = new Set<(err: unknown) => void>();
+  /** The source yazl is reading, drained on abort so that its input file can close. */
+  private current: Readable | undefined;
 
   constructor(fh: FileHandle, private readonly forceZip64 = false) {
     const fail = (error: unknown): void => {
@@ -219,6 +230,7 @@ export class ZipWriter {
         const opened = source instanceof Uint8Array ? Promise.resolve(Readable.from([Buffer.from(source.buffer, source.byteOffset, source.byteLength)])) : source();
         opened.then(
           (stream) => {
+            this.current = stream;
             stream.once('end', () => done());
             stream.once('error', (err) => {
               done(err);
@@ -252,18 +264,25 @@ export class ZipWriter {
   abort(): void {
     this.zip.outputStream.unpipe();
     (this.zip.outputStream as Readable).destroy();
+    this.current?.unpipe();
+    this.current?.resume();
   }
 }
 
 /** Appends to `fh`, which stays open for the caller to sync and close (fh.createWriteStream would hold it). */
 function fileSink(fh: FileHandle): Writable {
+  const writeAll = async (chunks: Buffer[]): Promise<void> => {
+    let buffers = chunks;
+    while (buffers.length > 0) {
+      let { bytesWritten } = await fh.writev(buffers);
+      while (buffers.length > 0 && bytesWritten >= buffers[0]!.length) bytesWritten -= buffers.shift()!.length;
+      if (bytesWritten > 0) buffers[0] = buffers[0]!.subarray(bytesWritten);
+    }
+  };
   return new Writable({
     highWaterMark: 1 << 20,
-    write(chunk: Buffer, _enc, done) {
-      const all = async (): Promise<void> => {
-        for (let at = 0; at < chunk.length; ) at += (await fh.write(chunk, at, chunk.length - at)).bytesWritten;
-      };
-      all().then(() => done(), done);
+    writev(chunks, done) {
+      writeAll(chunks.map((c) => c.chunk as Buffer)).then(() => done(), done);
     },
   });
 }

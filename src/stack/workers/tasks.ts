@@ -4,13 +4,15 @@ import type { PngHeader } from '../../formats/png.js';
 import { encodeOutputLayer, unpackBits } from '../formats/layerEncode.js';
 import { decodeSlice, type DecodedSlice } from '../formats/sliceDecode.js';
 import type { OutputLayer, PngEncoding } from '../formats/types.js';
+import { inflateEntry, type StoredEntry } from '../formats/zipInflate.js';
 
 export interface DecodeArgs {
-  /** The PNG file's bytes. */
+  /** The PNG, or a zip entry's stored (possibly deflated) bytes when `zip` is given. */
   bytes: Uint8Array;
   name: string;
   maxPixels: number;
   expect?: { header: PngHeader; name: string };
+  zip?: StoredEntry;
 }
 
 export interface EncodeArgs {
@@ -28,7 +30,8 @@ export interface CountArgs {
 
 const tasks = {
   decodePng(a: DecodeArgs): DecodedSlice {
-    return decodeSlice(a.bytes, a.name, a.maxPixels, a.expect);
+    const png = a.zip ? inflateEntry(a.bytes, a.zip, a.name) : a.bytes;
+    return decodeSlice(png, a.name, a.maxPixels, a.expect);
   },
   encodePng(a: EncodeArgs): EncodeResult {
     return { png: encodeOutputLayer(a.layer, a.encoding) };

@@ -1,5 +1,6 @@
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { strToU8, unzipSync, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { crc32, openZip, readEntry, readEntryHead, zipEntries, ZipWriter } from '../../../src/stack/formats/zip.js';
@@ -29,7 +30,7 @@ describe('zip reader and writer (yauzl, yazl)', () => {
       const writer = new ZipWriter(fh, zip64);
       const meta = { time: 0x6000 + 7, date: 0x5821, externalAttr: (0o100640 << 16) >>> 0, comment: strToU8('note') };
       for (const [i, [name, content]] of Object.entries(files).entries()) {
-        await writer.add(name, { ...meta, compress: i !== 1 }, i === 2 ? async () => (await import('node:stream')).Readable.from([]) : content);
+        await writer.add(name, { ...meta, compress: i !== 1 }, i === 2 ? async () => Readable.from([]) : content);
       }
       await writer.finish(strToU8('c'));
       await fh.close();
