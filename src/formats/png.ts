@@ -73,14 +73,20 @@ export function decodePng(bytes: Uint8Array, name: string, opts: DecodeOptions =
   if (header.interlaced && bitDepth < 8) {
     throw new InputError(name, `interlaced ${bitDepth}-bit PNGs are not supported; re-save it without interlacing`);
   }
+  return toRaster(decodeChecked(bytes, header, name), header, name);
+}
+
+/**
+ * fast-png's own decoding (samples at the file's channels and depth), after the checks fast-png lacks. For
+ * callers that want the file's own layout rather than RGBA, such as grey stack slices.
+ */
+export function decodeChecked(bytes: Uint8Array, header: PngHeader, name: string): DecodedPng {
   checkImageData(bytes, header, name);
-  let png: DecodedPng;
   try {
-    png = decode(bytes);
+    return decode(bytes);
   } catch (err) {
     throw new InputError(name, `corrupt PNG (${firstLine(err)})`);
   }
-  return toRaster(png, header, name);
 }
 
 // fast-png zero-fills image data that stops inside the last row, ignores the zlib checksum and inflates a

@@ -2,12 +2,8 @@
 // the slicers' own format, 8- and 16-bit grey without interlacing. decodePng would expand those to RGBA (4x
 // the layer) only for us to take one channel back; each worker holds such garbage until its next GC, which
 // took memory.test.ts past its bound. So they go to fast-png directly, after the checks decodePng makes first.
-import { Buffer, kMaxLength } from 'node:buffer';
-import { inflateSync } from 'node:zlib';
-import { decode } from 'fast-png';
 import { InputError } from '../../errors.js';
-import { decodePng, readPngHeader, type PngHeader } from '../../formats/png.js';
-import { readChunks } from '../../formats/pngChunks.js';
+import { decodeChecked, decodePng, readPngHeader, type PngHeader } from '../../formats/png.js';
 
 export interface DecodedSlice {
   width: number;
@@ -69,41 +65,12 @@ function firstChannel(rgba: Uint8Array | Uint16Array): Uint8Array | Uint16Array 
   return out;
 }
 
-/**
- * fast-png's own one-channel samples of an 8- or 16-bit grey PNG. First decodePng's checks, with its messages:
- * fast-png zero-fills image data that stops inside the last row, skips the zlib checksum and inflates a
- * decompression bomb in full; walking the chunks and inflating natively, capped at the size IHDR implies,
- * refuses all three.
- */
+/** The one-channel samples of an 8- or 16-bit grey PNG, with decodePng's checks and messages. */
 function greySamples(bytes: Uint8Array, h: PngHeader, name: string): Uint8Array | Uint16Array {
-  const { chunks, truncated } = readChunks(bytes);
-  const bad = chunks.find((c) => !c.crcOk);
-  if (bad) throw new InputError(name, `corrupt PNG (bad CRC in ${bad.type} chunk)`);
-  if (truncated) throw new InputError(name, 'truncated PNG (file ends before IEND)');
-  const idat = chunks.filter((c) => c.type === 'IDAT').map((c) => c.data);
-  if (idat.length === 0) throw new InputError(name, 'corrupt PNG (no image data)');
-  const expected = h.height * (1 + h.width * (h.bitDepth / 8));
-  let raw: Uint8Array;
-  try {
-    raw = inflateSync(idat.length === 1 ? idat[0]! : Buffer.concat(idat), { maxOutputLength: Math.min(expected, kMaxLength) });
-  } catch (err) {
-    const tooLong = (err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE';
-    throw new InputError(name, tooLong ? 'corrupt PNG (more image data than its size allows)' : `corrupt PNG (image data: ${firstLine(err)})`);
-  }
-  if (raw.length < expected) throw new InputError(name, `truncated PNG (image data is ${expected - raw.length} bytes short)`);
-  let png: ReturnType<typeof decode>;
-  try {
-    png = decode(bytes);
-  } catch (err) {
-    throw new InputError(name, `corrupt PNG (${firstLine(err)})`);
-  }
+  const png = decodeChecked(bytes, h, name);
   const data = png.data instanceof Uint8ClampedArray ? new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length) : png.data;
   if (png.width !== h.width || png.height !== h.height || png.channels !== 1 || data.length !== h.width * h.height) {
     throw new InputError(name, 'corrupt PNG (decoded size does not match the header)');
   }
   return data;
-}
-
-function firstLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
 }
