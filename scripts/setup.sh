@@ -22,7 +22,8 @@ if [ "$(uname -s)" != Linux ] || ! command -v apt-get >/dev/null 2>&1; then
   exit 0
 fi
 
-if lavapipe_ok && chromium_ok; then
+# DITHERFORGE_SETUP_FORCE=1 runs the install steps even when everything is present (to test this script).
+if [ "${DITHERFORGE_SETUP_FORCE:-0}" != 1 ] && lavapipe_ok && chromium_ok; then
   say "software Vulkan ($(dpkg-query -W -f='${Version}' mesa-vulkan-drivers)) and Chromium are already installed"
   exit 0
 fi
@@ -36,14 +37,18 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 export DEBIAN_FRONTEND=noninteractive
-if ! lavapipe_ok; then
+force=${DITHERFORGE_SETUP_FORCE:-0}
+if [ "$force" = 1 ] || ! lavapipe_ok; then
   if [ "${VERSION_CODENAME:-}" = bookworm ]; then
     # Debian 12's Mesa is too old for Dawn; bookworm-backports carries Mesa 25, from the mirror already in use.
     uri=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
     [ -n "$uri" ] || uri=$(awk '/^deb /{print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
     [ -n "$uri" ] || uri=http://deb.debian.org/debian
-    printf 'Types: deb\nURIs: %s\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
-      "$uri" > /etc/apt/sources.list.d/ditherforge-backports.sources
+    if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/ \
+         || [ -f /etc/apt/sources.list.d/ditherforge-backports.sources ]; then
+      printf 'Types: deb\nURIs: %s\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+        "$uri" > /etc/apt/sources.list.d/ditherforge-backports.sources
+    fi
     say "installing Mesa lavapipe from bookworm-backports"
     apt-get update -qq
     apt-get install -y -qq -t bookworm-backports mesa-vulkan-drivers libvulkan1 >/dev/null
@@ -53,7 +58,7 @@ if ! lavapipe_ok; then
     apt-get install -y -qq mesa-vulkan-drivers libvulkan1 >/dev/null
   fi
 fi
-if ! chromium_ok; then
+if [ "$force" = 1 ] || ! chromium_ok; then
   say "installing Chromium (for the browser tests and the demo)"
   apt-get update -qq
   apt-get install -y -qq chromium >/dev/null 2>&1 || apt-get install -y -qq chromium-browser >/dev/null
