@@ -16,16 +16,7 @@ export function pack(values: ArrayLike<number>, width: number, height: number, d
   return out;
 }
 
-/** Deterministic pseudo-random samples below `limit`. */
-export function samples(count: number, limit: number, seed = 1): number[] {
-  let s = seed >>> 0 || 1;
-  return Array.from({ length: count }, () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) % limit;
-  });
-}
+export { randomInts as samples } from '../helpers/random.js';
 
 export function ihdr(width: number, height: number, depth: number, colorType: number, interlace = 0): Uint8Array {
   const data = new Uint8Array(13);

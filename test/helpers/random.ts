@@ -21,3 +21,9 @@ export function randomBytes(n: number, seed: number): Uint8Array {
 export function randomImage(width: number, height: number, seed: number) {
   return { width, height, data: randomBytes(width * height * 4, seed) };
 }
+
+/** Deterministic integers below `limit`: the same xorshift32 sequence as rng(), taken modulo `limit`. */
+export function randomInts(count: number, limit: number, seed = 1): number[] {
+  const r = rng(seed);
+  return Array.from({ length: count }, () => (r() * 4294967296) % limit);
+}

@@ -15,16 +15,7 @@ export function tempDir(): string {
   return dir;
 }
 
-/** Deterministic pseudo-random integers below `limit` (xorshift32). */
-export function samples(count: number, limit: number, seed = 1): number[] {
-  let s = seed >>> 0 || 1;
-  return Array.from({ length: count }, () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) % limit;
-  });
-}
+export { randomInts as samples } from '../../helpers/random.js';
 
 /** An 8-bit grey PNG by fast-png's encoder. */
 export function greyPng8(width: number, height: number, grey: ArrayLike<number>): Uint8Array {
