@@ -18,20 +18,38 @@ const memo = new Map<string, ThresholdMap>();
  * Void-and-cluster blue-noise mask (Ulichney 1993), toroidal, 2D (each side a power of two from 8 to 256) or
  * 3D (4 to 64). Values are a permutation of 0..N-1, scale N. The same sizes give the same map on every machine.
  * Memoised per process and cached on disk under $XDG_CACHE_HOME/ditherforge (or ~/.cache/ditherforge).
+ *
+ * `metric` (one factor per axis, e.g. a voxel pitch) measures distances between cells as physical distances,
+ * so points are spread evenly in physical space when cells are not square. Omitted or all equal: isotropic.
  */
-export function blueNoise(sizes: readonly number[], input = 'bluenoise'): ThresholdMap {
+export function blueNoise(sizes: readonly number[], input = 'bluenoise', metric?: readonly number[]): ThresholdMap {
   const dims = checkSizes(sizes, input);
+  const m = normaliseMetric(metric, dims, input);
   const name = blueNoiseName(dims);
-  let map = memo.get(name);
+  const key = m ? `${name}@${m.join('x')}` : name;
+  let map = memo.get(key);
   if (map) return map;
-  const path = blueNoiseCachePath(dims);
+  const path = blueNoiseCachePath(dims, m);
   map = path === undefined ? undefined : readCache(path, dims, name);
   if (!map) {
-    map = build(dims, name);
+    map = build(dims, name, m);
     if (path !== undefined) writeCache(path, map);
   }
-  memo.set(name, map);
+  memo.set(key, map);
   return map;
+}
+
+/** Per-axis factors scaled so the smallest is 1 (rounded to 1e-4 so cache keys are stable); undefined if isotropic. */
+function normaliseMetric(metric: readonly number[] | undefined, dims: Dims, input: string): Dims | undefined {
+  if (!metric) return undefined;
+  const axes = dims[2] > 1 ? 3 : 2;
+  if (metric.length < axes || metric.slice(0, axes).some((v) => !(Number.isFinite(v) && v > 0))) {
+    throw new InputError(input, `a blue-noise metric needs ${axes} positive numbers`);
+  }
+  const lo = Math.min(...metric.slice(0, axes));
+  const m = metric.slice(0, axes).map((v) => Math.round((v / lo) * 1e4) / 1e4);
+  if (m.every((v) => v === 1)) return undefined;
+  return [m[0]!, m[1]!, m[2] ?? 1];
 }
 
 /** Generates the mask afresh, bypassing the memo and the disk cache. */
@@ -46,14 +64,15 @@ export function clearBlueNoiseMemo(): void {
 }
 
 /** Where blueNoise() caches these sizes, or undefined where there is no file system (browser). */
-export function blueNoiseCachePath(sizes: readonly number[]): string | undefined {
+export function blueNoiseCachePath(sizes: readonly number[], metric?: Dims): string | undefined {
   const node = nodeBuiltins();
   if (!node) return undefined;
   const [sx = 1, sy = 1, sz = 1] = sizes;
   // XDG says to ignore a relative XDG_CACHE_HOME.
   const xdg = process.env.XDG_CACHE_HOME;
   const root = xdg && node.path.isAbsolute(xdg) ? xdg : node.path.join(node.os.homedir(), '.cache');
-  return node.path.join(root, 'ditherforge', `bluenoise-v${BLUE_NOISE_VERSION}-${sx}x${sy}x${sz}.bin`);
+  const shape = metric ? `-m${metric.join('x')}` : '';
+  return node.path.join(root, 'ditherforge', `bluenoise-v${BLUE_NOISE_VERSION}-${sx}x${sy}x${sz}${shape}.bin`);
 }
 
 type Dims = readonly [number, number, number];
@@ -75,8 +94,8 @@ function blueNoiseName([sx, sy, sz]: Dims): string {
   return sx === sy ? `bluenoise${sx}` : `bluenoise${sx}x${sy}`;
 }
 
-function build(dims: Dims, name: string): ThresholdMap {
-  return { name, size: [dims[0], dims[1], dims[2]], values: voidAndCluster(dims), scale: dims[0] * dims[1] * dims[2] };
+function build(dims: Dims, name: string, metric?: Dims): ThresholdMap {
+  return { name, size: [dims[0], dims[1], dims[2]], values: voidAndCluster(dims, metric), scale: dims[0] * dims[1] * dims[2] };
 }
 
 /** Cells per leaf of the search trees: a leaf is rescanned whole, which keeps the trees small and cached. */
@@ -142,7 +161,7 @@ class Field {
   private readonly touched: Int32Array;
   private epoch = 0;
 
-  constructor([sx, sy, sz]: Dims) {
+  constructor([sx, sy, sz]: Dims, [mx, my, mz]: Dims = [1, 1, 1]) {
     this.n = sx * sy * sz;
     this.lx = Math.log2(sx);
     this.lxy = this.lx + Math.log2(sy);
@@ -150,11 +169,14 @@ class Field {
     // Kernel offsets inside the 3-sigma ball. Weights are rounded to integers once, so all later arithmetic is
     // exact; the rounding also absorbs any last-bit difference in Math.exp between JS engines.
     const offs: number[][] = [];
-    const rz = sz > 1 ? RADIUS : 0;
+    // With a metric, distances are physical (cells times their axis factor); factor 1 gives the plain ball.
+    const rz = sz > 1 ? Math.floor((3 * SIGMA) / mz) : 0;
+    const ry = Math.floor((3 * SIGMA) / my);
+    const rx = Math.floor((3 * SIGMA) / mx);
     for (let dz = -rz; dz <= rz; dz++) {
-      for (let dy = -RADIUS; dy <= RADIUS; dy++) {
-        for (let dx = -RADIUS; dx <= RADIUS; dx++) {
-          const d2 = dx * dx + dy * dy + dz * dz;
+      for (let dy = -ry; dy <= ry; dy++) {
+        for (let dx = -rx; dx <= rx; dx++) {
+          const d2 = (dx * mx) ** 2 + (dy * my) ** 2 + (dz * mz) ** 2;
           const w = Math.round(WEIGHT_ONE * Math.exp(-d2 / (2 * SIGMA * SIGMA)));
           if (d2 <= 9 * SIGMA * SIGMA) offs.push([dx, dy, dz, w]);
         }
@@ -266,8 +288,8 @@ class Field {
 }
 
 /** Ranks of void-and-cluster (Ulichney 1993), from a seeded random start. */
-function voidAndCluster(dims: Dims): Uint32Array {
-  const f = new Field(dims);
+function voidAndCluster(dims: Dims, metric?: Dims): Uint32Array {
+  const f = new Field(dims, metric);
   const { n, one, energy } = f;
 
   // Phase 0: a seeded random pattern of ~10% ones, relaxed by moving the tightest cluster into the largest void

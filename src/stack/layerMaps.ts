@@ -193,7 +193,8 @@ export function parseLayerMethod(spec: string, voxel?: Voxel): LayerMaps {
     const axes = d3 ? 3 : 2;
     const pitch = (voxel ?? [1, 1, 1]).slice(0, axes);
     const sides = anisotropicSides(axes * n, pitch, BOUNDS[kind][0], BOUNDS[kind][1]);
-    map = family === 'bayer' ? bayer(sides, METHOD) : blueNoise(sides, METHOD);
+    // Blue noise also measures distances physically, so its points are evenly spaced in µm, not in cells.
+    map = family === 'bayer' ? bayer(sides, METHOD) : blueNoise(sides, METHOD, voxel ? pitch : undefined);
   } else if (/^(bayer|bluenoise)(3d)?\d+(x\d+)+$/i.test(base) || /^map:/i.test(base)) {
     map = parseMethod(base); // sizes given per axis, or a file: kept as they are
   } else {
