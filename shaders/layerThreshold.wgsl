@@ -59,20 +59,36 @@ fn greySample(i: u32) -> u32 {
 // one output word of bits, or 8 words of bytes.
 const RUN: u32 = 32u;
 
-@compute @workgroup_size(WORKGROUP)
-fn greyLevels(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let run = gid.y * groups.x * WORKGROUP + gid.x;
-  let voxels = gp.width * gp.rows;
+// Where a run of RUN consecutive voxels starts: its layer (l ≥ layers: nothing to do), first voxel, length,
+// and its position in the layer's map. Shared by both entry points.
+struct Run { l: u32, v0: u32, n: u32, voxels: u32, x: u32, y: u32, row: u32, mx: u32 }
+
+fn runAt(run: u32, width: u32, rows: u32, firstRow: u32, layers: u32) -> Run {
+  let voxels = width * rows;
   let runs = (voxels + RUN - 1u) / RUN;
   let l = run / runs;
-  if (l >= gp.layers) { return; }
+  if (l >= layers) { return Run(l, 0u, 0u, voxels, 0u, 0u, 0u, 0u); }
   let v0 = (run - l * runs) * RUN;
-  let n = min(RUN, voxels - v0);
   let m = layerMaps[l];
-  var y = v0 / gp.width;
-  var x = v0 - y * gp.width;
-  var row = m.x + ((y + gp.firstRow) % m.z) * m.y;
-  var mx = x % m.y;
+  let y = v0 / width;
+  let x = v0 - y * width;
+  return Run(l, v0, min(RUN, voxels - v0), voxels, x, y, m.x + ((y + firstRow) % m.z) * m.y, x % m.y);
+}
+
+
+@compute @workgroup_size(WORKGROUP)
+fn greyLevels(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let r = runAt(gid.y * groups.x * WORKGROUP + gid.x, gp.width, gp.rows, gp.firstRow, gp.layers);
+  if (r.l >= gp.layers) { return; }
+  let l = r.l;
+  let v0 = r.v0;
+  let n = r.n;
+  let voxels = r.voxels;
+  let m = layerMaps[l];
+  var y = r.y;
+  var x = r.x;
+  var row = r.row;
+  var mx = r.mx;
   let at = l * voxels + v0;
   let outAt = l * gp.outWords + select(v0 / 4u, v0 / 32u, gp.packBits == 1u);
   var packed = 0u;
@@ -158,18 +174,17 @@ fn material(i: u32, t: u32) -> u32 {
 
 @compute @workgroup_size(WORKGROUP)
 fn materialFractions(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let run = gid.y * groups.x * WORKGROUP + gid.x;
-  let voxels = fp.width * fp.rows;
-  let runs = (voxels + RUN - 1u) / RUN;
-  let l = run / runs;
-  if (l >= fp.layers) { return; }
-  let v0 = (run - l * runs) * RUN;
-  let n = min(RUN, voxels - v0);
+  let r = runAt(gid.y * groups.x * WORKGROUP + gid.x, fp.width, fp.rows, fp.firstRow, fp.layers);
+  if (r.l >= fp.layers) { return; }
+  let l = r.l;
+  let v0 = r.v0;
+  let n = r.n;
+  let voxels = r.voxels;
   let m = layerMaps[l];
-  var y = v0 / fp.width;
-  var x = v0 - y * fp.width;
-  var row = m.x + ((y + fp.firstRow) % m.z) * m.y;
-  var mx = x % m.y;
+  var y = r.y;
+  var x = r.x;
+  var row = r.row;
+  var mx = r.mx;
   let at = l * voxels + v0;
   let outAt = l * fp.outWords + v0 / 4u;
   var packed = 0u;
