@@ -7,6 +7,7 @@ import { deflateSync } from 'node:zlib';
 import { encode } from 'fast-png';
 import { afterAll } from 'vitest';
 import { makeChunk, PNG_SIGNATURE } from '../../../src/formats/pngChunks.js';
+import { concat } from '../../formats/helpers.js';
 
 /** A fresh temp directory, removed after the file's tests. */
 export function tempDir(): string {
@@ -62,15 +63,7 @@ export function filteredGreyPng(width: number, height: number, depth: 1 | 2 | 4 
   return concat(PNG_SIGNATURE, makeChunk('IHDR', ihdr), makeChunk('IDAT', deflateSync(raw)), makeChunk('IEND', new Uint8Array()));
 }
 
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+export { concat };
 
 /** Words with bit i of word w = voxel 32w+i set when bits[32w+i] is 1 (the engine's packing, written plainly). */
 export function packBits(bits: ArrayLike<number>): Uint32Array {
