@@ -130,3 +130,9 @@ export function scaled(c: BenchConfig, scale: number): BenchConfig {
     copyBytes: Math.max(1 << 16, Math.round(c.copyBytes * scale * scale)),
   };
 }
+
+/** Every stack `factor` times as deep: a real GPU finishes the default stacks in microseconds, near launch overhead. */
+export function deeper(c: BenchConfig, factor: number): BenchConfig {
+  if (factor === 1) return c;
+  return { ...c, stacks: c.stacks.map((s) => ({ ...s, layers: s.layers * factor })) };
+}

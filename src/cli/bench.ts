@@ -3,7 +3,7 @@
 import { Command } from 'commander';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { BACKEND_IDS, fullConfig, quickConfig, scaled, type BackendId, type BenchConfig } from '../../bench/config.js';
+import { BACKEND_IDS, deeper, fullConfig, quickConfig, scaled, type BackendId, type BenchConfig } from '../../bench/config.js';
 import { renderResults, runBench } from '../../bench/suite.js';
 import { InputError } from '../errors.js';
 import { positiveInt, runCommand } from './run.js';
@@ -20,6 +20,7 @@ interface BenchOptions {
   repeats?: number;
   budget?: number;
   scale: number;
+  deeper: number;
   only?: string;
   peers: boolean;
   render?: string;
@@ -41,7 +42,7 @@ function scaleValue(value: string): number {
 export function benchConfig(opts: BenchOptions): BenchConfig {
   const out = resolve(opts.out);
   let c = (opts.quick ? quickConfig : fullConfig)(out, opts.threads);
-  c = scaled(c, opts.scale);
+  c = deeper(scaled(c, opts.scale), opts.deeper);
   const backends = list<BackendId>('--backends', opts.backends, BACKEND_IDS);
   const only = opts.only === undefined ? PARTS : list<Part>('--only', opts.only, PARTS);
   return {
@@ -68,6 +69,7 @@ export function benchCommand(): Command {
     .option('--repeats <n>', 'timed repeats per workload (default: 5, quick 3)', positiveInt('--repeats', 1000))
     .option('--budget <seconds>', 'stop repeating a workload on a backend after this long', positiveInt('--budget'))
     .option('--scale <f>', 'multiply every size by f (0 < f <= 1), e.g. 0.05 for a smoke test', scaleValue, 1)
+    .option('--deeper <k>', 'stacks k times as many layers (a real GPU runs the default ones near launch overhead)', positiveInt('--deeper', 1024), 1)
     .option('--only <parts>', `run only these parts, of ${PARTS.join(', ')}`)
     .option('--no-peers', 'skip ImageMagick / FFmpeg and the whole-process runs')
     .option('--render <json>', 'measure nothing: rewrite the targets, markdown and SVG of an earlier results JSON')

@@ -1,0 +1,31 @@
+#!/bin/bash
+# Everything to run on a lent GPU machine in one call, after `npm run build` and ../shared/gpu/pack.sh here:
+#   device run, carry [".gpu", "dist"]:  bash .gpu/run.sh bash bench/device.sh NAME [bench options...]
+# 1. parity: every kernel, GPU against the CPU backend, byte for byte (the largest binding included);
+# 2. the bench on the GPU alone (stacks 16× deeper than the defaults, which a real GPU finishes near launch overhead);
+# 3. the bench on the threaded CPU backend over every core of that machine, for the GPU/CPU ratio.
+# Logs and results land in $OUT (the device tool's folder), packed in one tarball; the tables print last.
+set -uo pipefail
+name=${1:?usage: bench/device.sh NAME [bench options]}
+shift
+out=${OUT:-/tmp/ditherforge-device}
+mkdir -p "$out/$name"
+dir="$out/$name"
+quiet() { grep -v 'artificially reduced' || true; }
+
+nvidia-smi > "$dir/nvidia-smi.txt" 2>&1 || true
+echo "== parity"
+timeout 150 node dist/bench/parity.js --big 2>&1 | quiet > "$dir/parity.log"
+echo "parity exit ${PIPESTATUS[0]}"; grep -v '^ok ' "$dir/parity.log" | tail -8
+
+echo "== bench: gpu"
+timeout 200 node dist/bench/run.js --backends gpu --no-peers --deeper 16 --out "$dir" --name "$name-gpu" "$@" 2> >(quiet > "$dir/bench-gpu.log")
+echo "== bench: threaded CPU"
+timeout 120 node dist/bench/run.js --backends threads --no-peers --deeper 16 --repeats 3 --budget 2 --out "$dir" --name "$name-threads" "$@" 2> >(quiet > "$dir/bench-threads.log")
+
+tar -C "$out" -czf "$out/$name.tar.gz" "$name"
+for f in "$dir/$name-gpu.md" "$dir/$name-threads.md"; do
+  [ -f "$f" ] && sed -n '/^## Roofline/,/^<details>/p' "$f" | grep -v '^<details>'
+done
+[ -f "$dir/$name-gpu.md" ] && sed -n '/^## Targets/,/^## Notes/p' "$dir/$name-gpu.md"
+exit 0
