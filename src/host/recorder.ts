@@ -28,7 +28,7 @@ export class Recorder {
   private readonly pool: BufferPool;
   private readonly encoder: GPUCommandEncoder;
   private readonly transient: GPUBuffer[] = [];
-  private readonly reads: { staging: GPUBuffer; size: number; resolve: (b: Uint8Array) => void }[] = [];
+  private readonly reads: { staging: GPUBuffer; size: number; into: Uint8Array | undefined; resolve: (b: Uint8Array) => void }[] = [];
   private readonly names = new Set<string>();
   private readonly querySet: GPUQuerySet | null;
   private queries = 0;
@@ -113,15 +113,17 @@ export class Recorder {
   }
 
   /**
-   * The bytes [offset, offset+size) of `src`, once finish() has run. The promise settles only on success:
-   * failures are thrown by finish(), which every caller awaits, so no rejection goes unhandled.
+   * The bytes [offset, offset+size) of `src`, once finish() has run: copied straight into `into` when given
+   * (which it then resolves to; one copy fewer than placing a fresh array), else into a new array. The promise
+   * settles only on success: failures are thrown by finish(), which every caller awaits.
    */
-  read(src: GPUBuffer, offset: number, size: number): Promise<Uint8Array> {
-    if (size === 0) return Promise.resolve(new Uint8Array(0));
+  read(src: GPUBuffer, offset: number, size: number, into?: Uint8Array): Promise<Uint8Array> {
+    if (size === 0) return Promise.resolve(into ?? new Uint8Array(0));
+    if (into && into.length < size) throw new RangeError(`readback of ${size} bytes into ${into.length}`);
     const bytes = (size + 3) & ~3;
     const staging = this.buffer(bytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 'staging-read');
     this.encoder.copyBufferToBuffer(src, offset, staging, 0, bytes);
-    return new Promise((resolve) => this.reads.push({ staging, size, resolve }));
+    return new Promise((resolve) => this.reads.push({ staging, size, into, resolve }));
   }
 
   /** Submits, waits for every readback, releases pooled buffers, and reports errors and GPU time. */
@@ -133,9 +135,10 @@ export class Recorder {
       tsRead = this.read(resolveBuf, 0, 8 * this.queries);
     }
     this.device.queue.submit([this.encoder.finish()]);
-    const validation = await this.device.popErrorScope();
-    const oom = await this.device.popErrorScope();
+    // Both scopes are popped before the first await: another batch may push its own in the meantime.
+    const scopes = [this.device.popErrorScope(), this.device.popErrorScope()];
     try {
+      const [validation, oom] = await Promise.all(scopes);
       const kernel = [...this.names].join('+') || 'transfer';
       if (oom) throw new KernelError(kernel, 'out-of-memory', oom.message);
       if (validation) throw new KernelError(kernel, 'validation', validation.message);
@@ -155,7 +158,7 @@ export class Recorder {
       const lost = this.gpu.lost;
       throw lost ? new DeviceLostError(lost.reason, lost.message) : e;
     }
-    const out = new Uint8Array(r.size);
+    const out = r.into ?? new Uint8Array(r.size);
     out.set(new Uint8Array(r.staging.getMappedRange(0, (r.size + 3) & ~3), 0, r.size));
     r.staging.unmap();
     r.resolve(out);

@@ -1,10 +1,11 @@
-// The dispatch loop every 2D image kernel shares: the image goes up in row chunks that fit one binding (their
-// thresholds use absolute rows, so chunking never changes a bit), each chunk is dispatched and read back into
-// one output array. Kernels supply only their tables, their uniforms and their output width.
+// The dispatch loop every 2D image kernel shares: the image goes up in row chunks that fit one binding and one
+// batch (their thresholds use absolute rows, so chunking never changes a bit); each chunk is uploaded, dispatched
+// and read back into one output array, two chunks in flight so that transfers overlap compute. Kernels supply
+// only their tables, their uniforms and their output width.
+import { BATCH_BYTES, runBatches, sharedTables, type Batch } from './batches.js';
 import { bindingLimit, rowChunks, type RowChunk } from './chunking.js';
 import type { GpuHandle } from './device.js';
 import type { Kernel } from './pipelines.js';
-import { Recorder, type BufferBinding } from './recorder.js';
 
 export interface RowKernelSpec {
   readonly kernel: Kernel;
@@ -28,27 +29,33 @@ export async function runRowKernel(gpu: GpuHandle, spec: RowKernelSpec): Promise
   const bytesPerPixel = 4 * data.BYTES_PER_ELEMENT;
   const outPerPixel = spec.output.bytesPerPixel;
   const limit = Math.min(bindingLimit(gpu.device), spec.maxChunkBytes ?? Infinity);
-  const chunks = rowChunks(height, width * bytesPerPixel, limit);
-  const rec = new Recorder(gpu, Math.max(1, chunks.length));
-  const tables: Record<string, BufferBinding> = {};
-  for (const [name, table] of Object.entries(spec.tables)) tables[name] = rec.input(table, name);
+  // A row wider than a batch still goes whole (the binding limit is the only hard one).
+  const chunks = rowChunks(height, width * bytesPerPixel, limit, Math.max(1, Math.floor(BATCH_BYTES / (width * bytesPerPixel))));
   const output = new Uint8Array(width * height * outPerPixel);
-  const reads: Promise<void>[] = [];
-  for (const chunk of chunks) {
-    const pixelCount = chunk.count * width;
-    const words = Math.ceil((pixelCount * outPerPixel) / 4);
-    const src = new Uint8Array(data.buffer, data.byteOffset + chunk.first * width * bytesPerPixel, pixelCount * bytesPerPixel);
-    const out = rec.buffer(words * 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC, spec.output.name);
-    if (spec.poison !== undefined) rec.upload(out, new Uint32Array(words).fill(spec.poison));
-    rec.dispatch({
-      kernel: spec.kernel,
-      buffers: { pixels: rec.input(src, 'pixels'), ...tables, [spec.output.name]: { buffer: out, offset: 0, size: words * 4 } },
-      uniforms: spec.uniforms({ ...chunk, pixelCount }),
-      workgroups: Math.ceil(pixelCount / spec.pixelsPerWorkgroup),
-    });
-    reads.push(rec.read(out, 0, pixelCount * outPerPixel).then((b) => output.set(b, chunk.first * width * outPerPixel)));
+  const tables = sharedTables(gpu, spec.tables);
+  const batches = chunks.map(
+    (chunk): Batch => ({
+      dispatches: 1,
+      record(rec) {
+        const pixelCount = chunk.count * width;
+        const words = Math.ceil((pixelCount * outPerPixel) / 4);
+        const src = new Uint8Array(data.buffer, data.byteOffset + chunk.first * width * bytesPerPixel, pixelCount * bytesPerPixel);
+        const out = rec.buffer(words * 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC, spec.output.name);
+        if (spec.poison !== undefined) rec.upload(out, new Uint32Array(words).fill(spec.poison));
+        rec.dispatch({
+          kernel: spec.kernel,
+          buffers: { pixels: rec.input(src, 'pixels'), ...tables.buffers, [spec.output.name]: { buffer: out, offset: 0, size: words * 4 } },
+          uniforms: spec.uniforms({ ...chunk, pixelCount }),
+          workgroups: Math.ceil(pixelCount / spec.pixelsPerWorkgroup),
+        });
+        const at = chunk.first * width * outPerPixel;
+        return [rec.read(out, 0, pixelCount * outPerPixel, output.subarray(at, at + pixelCount * outPerPixel))];
+      },
+    }),
+  );
+  try {
+    return { output, gpuMs: await runBatches(gpu, batches) };
+  } finally {
+    tables.release();
   }
-  const { gpuMs } = await rec.finish();
-  await Promise.all(reads);
-  return { output, gpuMs };
 }

@@ -5,7 +5,8 @@
 import type { Engine } from '../engine.js';
 import type { GpuHandle } from '../host/device.js';
 import { getKernel, type Kernel } from '../host/pipelines.js';
-import { Recorder } from '../host/recorder.js';
+import { BATCH_BYTES, runBatches, type Batch } from '../host/batches.js';
+import type { Recorder } from '../host/recorder.js';
 import { bindingLimit } from '../host/chunking.js';
 import type { ThresholdMap } from '../maps/thresholdMap.js';
 import type { LayerMaps } from './layerMaps.js';
@@ -81,11 +82,7 @@ interface Shape {
 
 const round4 = (n: number): number => Math.ceil(n / 4) * 4;
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
-/** Inputs per submit: bounds the memory one batch holds (inputs, outputs and their staging buffers). */
-const SUBMIT_BYTES = 256 << 20;
 const MAX_LAYERS_PER_DISPATCH = 1024;
-/** Voxels per invocation (RUN in the WGSL). */
-const RUN = 32;
 
 /** As many whole layers per piece as fit one binding; else row ranges whose first voxel starts an output word. */
 function planPieces(s: Shape, limit: number): Piece[] {
@@ -143,6 +140,8 @@ interface Job {
   readonly z0: number;
   readonly maps: LayerMaps;
   readonly bits: 1 | 8;
+  /** Voxels per invocation (GREY_RUN / MATERIAL_RUN in the WGSL). */
+  readonly run: number;
   readonly names: { readonly out: string; readonly input: string; readonly params: string };
   /** Uploads the piece's input and returns its binding. */
   readonly input: (rec: Recorder, p: Piece, voxel0: number, voxels: number) => GPUBufferBinding;
@@ -153,54 +152,44 @@ async function runPieces(gpu: GpuHandle, job: Job, opts: LayerRunOptions): Promi
   const { width, height, count, per } = job.shape;
   const stride = layerStride(width, height, job.bits);
   const out = new Uint8Array(stride * count);
-  const limit = Math.min(bindingLimit(gpu.device), opts.maxChunkBytes ?? Infinity);
+  // Pieces of at most a batch each, so that two batches in flight overlap transfers with compute.
+  const limit = Math.min(bindingLimit(gpu.device), opts.maxChunkBytes ?? Infinity, BATCH_BYTES);
   const pieces = planPieces({ ...job.shape, mapBytes: 4 * job.maps.at(job.z0).values.length }, limit);
   const STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
-  let gpuMs: number | null = null;
-  for (let first = 0; first < pieces.length; ) {
-    // One submit: pieces until SUBMIT_BYTES of input.
-    let last = first;
-    let bytes = 0;
-    while (last < pieces.length && (last === first || bytes < SUBMIT_BYTES)) {
-      const p = pieces[last++]!;
-      bytes += job.shape.inBytes(p.layers * p.rows * width);
-    }
-    const rec = new Recorder(gpu, last - first);
-    const reads: Promise<void>[] = [];
-    for (const p of pieces.slice(first, last)) {
-      const voxels = p.rows * width; // per layer of the piece
-      const outWords = Math.ceil(voxels / per);
-      const words = outWords * p.layers;
-      const { layerMaps, thresholds } = pieceMaps(job.maps, job.z0 + p.layer, p.layers);
-      const input = job.input(rec, p, p.layer * width * height + p.row * width, voxels * p.layers);
-      const buf = rec.buffer(4 * words, STORAGE, job.names.out);
-      if (opts.poison !== undefined) rec.upload(buf, new Uint32Array(words).fill(opts.poison));
-      rec.dispatch({
-        kernel: job.kernel,
-        buffers: {
-          layerMaps: rec.input(layerMaps, 'layerMaps'),
-          thresholds: rec.input(thresholds, 'thresholds'),
-          [job.names.input]: input,
-          [job.names.out]: { buffer: buf, offset: 0, size: 4 * words },
-        },
-        uniforms: { [job.names.params]: job.params(p, outWords) },
-        workgroups: Math.ceil((p.layers * Math.ceil(voxels / RUN)) / 64), // one invocation per run of voxels
-      });
-      const place = (at: number) => (b: Uint8Array) => out.set(b, at);
-      if (job.bits === 1 || voxels % 4 === 0 || p.layers === 1) {
-        // Contiguous in the result: row ranges start on a word (planPieces), layers are word-padded alike.
-        const at = p.layer * stride + (job.bits === 1 ? (p.row * width) / 8 : p.row * width);
-        const size = job.bits === 1 ? 4 * words : voxels * p.layers;
-        reads.push(rec.read(buf, 0, size).then(place(at)));
-      } else {
-        for (let l = 0; l < p.layers; l++) reads.push(rec.read(buf, 4 * outWords * l, voxels).then(place((p.layer + l) * stride)));
-      }
-    }
-    const done = await rec.finish();
-    await Promise.all(reads);
-    if (done.gpuMs !== null) gpuMs = (gpuMs ?? 0) + done.gpuMs;
-    first = last;
-  }
+  const batches = pieces.map(
+    (p): Batch => ({
+      dispatches: 1,
+      record(rec) {
+        const voxels = p.rows * width; // per layer of the piece
+        const outWords = Math.ceil(voxels / per);
+        const words = outWords * p.layers;
+        const { layerMaps, thresholds } = pieceMaps(job.maps, job.z0 + p.layer, p.layers);
+        const input = job.input(rec, p, p.layer * width * height + p.row * width, voxels * p.layers);
+        const buf = rec.buffer(4 * words, STORAGE, job.names.out);
+        if (opts.poison !== undefined) rec.upload(buf, new Uint32Array(words).fill(opts.poison));
+        rec.dispatch({
+          kernel: job.kernel,
+          buffers: {
+            layerMaps: rec.input(layerMaps, 'layerMaps'),
+            thresholds: rec.input(thresholds, 'thresholds'),
+            [job.names.input]: input,
+            [job.names.out]: { buffer: buf, offset: 0, size: 4 * words },
+          },
+          uniforms: { [job.names.params]: job.params(p, outWords) },
+          workgroups: Math.ceil((p.layers * Math.ceil(voxels / job.run)) / 64), // one invocation per run of voxels
+        });
+        const into = (at: number, size: number) => out.subarray(at, at + size);
+        if (job.bits === 1 || voxels % 4 === 0 || p.layers === 1) {
+          // Contiguous in the result: row ranges start on a word (planPieces), layers are word-padded alike.
+          const at = p.layer * stride + (job.bits === 1 ? (p.row * width) / 8 : p.row * width);
+          const size = job.bits === 1 ? 4 * words : voxels * p.layers;
+          return [rec.read(buf, 0, size, into(at, size))];
+        }
+        return Array.from({ length: p.layers }, (_, l) => rec.read(buf, 4 * outWords * l, voxels, into((p.layer + l) * stride, voxels)));
+      },
+    }),
+  );
+  const gpuMs = await runBatches(gpu, batches);
   return { data: out, layerStride: stride, bitsPerVoxel: job.bits, gpuMs };
 }
 
@@ -218,6 +207,7 @@ export async function greyLevelsGpu(gpu: GpuHandle, layers: GreyLayers, maps: La
       z0: layers.z0,
       maps,
       bits,
+      run: 32,
       names: { out: 'greyOut', input: 'grey', params: 'gp' },
       input: (rec, _p, v0, n) => rec.input(data.subarray(v0, v0 + n), 'grey'),
       params: (p, outWords) => ({
@@ -251,6 +241,7 @@ export async function materialFractionsGpu(gpu: GpuHandle, layers: FractionLayer
       z0: layers.z0,
       maps,
       bits: 8,
+      run: 4,
       names: { out: 'materialOut', input: 'fractions', params: 'fp' },
       input: (rec, _p, v0, n) => {
         if (rgba) return rec.input(rgba.subarray(4 * v0, 4 * (v0 + n)), 'fractions');
