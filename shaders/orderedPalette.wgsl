@@ -97,12 +97,15 @@ fn orderedPalette(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
   if (p0 >= params.pixelCount) { return; }
   var y = p0 / params.width;
   var x = p0 - y * params.width;
+  // The map position advances with x; the divisions are paid once per invocation, not per pixel.
+  var mx = x % params.mapWidth;
+  var mapRow = ((y + params.firstRow) % params.mapHeight) * params.mapWidth;
   var packed = 0u;
   for (var k = 0u; k < 4u; k++) {
     let p = p0 + k;
     if (p >= params.pixelCount) { break; }
     let px = fetch(p);
-    let cell = cells[((y + params.firstRow) % params.mapHeight) * params.mapWidth + x % params.mapWidth];
+    let cell = cells[mapRow + mx];
     var index = params.transparent;
     if (i32(px.w) >= cell.y) {
       let lin = vec3<i32>(i32(toLinear[px.x]), i32(toLinear[px.y]), i32(toLinear[px.z]));
@@ -114,7 +117,14 @@ fn orderedPalette(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
     }
     packed |= index << (8u * k);
     x += 1u;
-    if (x == params.width) { x = 0u; y += 1u; }
+    mx += 1u;
+    if (mx == params.mapWidth) { mx = 0u; }
+    if (x == params.width) {
+      x = 0u;
+      mx = 0u;
+      y += 1u;
+      mapRow = ((y + params.firstRow) % params.mapHeight) * params.mapWidth;
+    }
   }
   indices[word] = packed;
 }

@@ -147,7 +147,8 @@ export class Recorder {
       return { gpuMs: tsRead ? sumPairs(await tsRead) : null };
     } finally {
       this.querySet?.destroy();
-      for (const b of this.transient) if (b.mapState !== 'pending') this.pool.release(b);
+      // Wait for the staging buffers to be mapped again, so that the next batch reuses them.
+      await Promise.all(this.transient.filter((b) => b.mapState !== 'pending').map((b) => this.pool.release(b)));
     }
   }
 
