@@ -2,7 +2,7 @@
 # Everything to run on a lent GPU machine in one call, after `npm run build` and ../shared/gpu/pack.sh here:
 #   device run, carry [".gpu", "dist"]:  bash .gpu/run.sh bash bench/device.sh NAME [bench options...]
 # 1. parity: every kernel, GPU against the CPU backend, byte for byte (the largest binding included);
-# 2. the bench on the GPU alone (stacks 16× deeper than the defaults, which a real GPU finishes near launch overhead);
+# 2. the bench on the GPU alone (stacks 4× deeper than the defaults, which a real GPU finishes near launch overhead);
 # 3. the bench on the threaded CPU backend over every core of that machine, for the GPU/CPU ratio.
 # Logs and results land in $OUT (the device tool's folder), packed in one tarball; the tables print last.
 set -uo pipefail
@@ -15,13 +15,13 @@ quiet() { grep -v 'artificially reduced' || true; }
 
 nvidia-smi > "$dir/nvidia-smi.txt" 2>&1 || true
 echo "== parity"
-timeout 150 node dist/bench/parity.js --big 2>&1 | quiet > "$dir/parity.log"
+timeout 100 node dist/bench/parity.js --big 2>&1 | quiet > "$dir/parity.log"
 echo "parity exit ${PIPESTATUS[0]}"; grep -v '^ok ' "$dir/parity.log" | tail -8
 
 echo "== bench: gpu"
-timeout 200 node dist/bench/run.js --backends gpu --no-peers --deeper 16 --out "$dir" --name "$name-gpu" "$@" 2> >(quiet > "$dir/bench-gpu.log")
+timeout 150 node dist/bench/run.js --backends gpu --no-peers --deeper 4 --budget 3 --out "$dir" --name "$name-gpu" "$@" 2> >(quiet > "$dir/bench-gpu.log")
 echo "== bench: threaded CPU"
-timeout 120 node dist/bench/run.js --backends threads --no-peers --deeper 16 --repeats 3 --budget 2 --out "$dir" --name "$name-threads" "$@" 2> >(quiet > "$dir/bench-threads.log")
+timeout 130 node dist/bench/run.js --backends threads --no-peers --deeper 4 --repeats 3 --budget 2 --out "$dir" --name "$name-threads" "$@" 2> >(quiet > "$dir/bench-threads.log")
 
 tar -C "$out" -czf "$out/$name.tar.gz" "$name"
 for f in "$dir/$name-gpu.md" "$dir/$name-threads.md"; do

@@ -50,100 +50,75 @@ const WORKGROUP: u32 = 64u;
 fn sample8(base: u32, i: u32) -> u32 { return (fractions[base + (i >> 2u)] >> (8u * (i & 3u))) & 0xffu; }
 fn sample16(base: u32, i: u32) -> u32 { return (fractions[base + (i >> 1u)] >> (16u * (i & 1u))) & 0xffffu; }
 
-// greyLevels: one invocation decides a run of 32 voxels of one layer: one output word of bits, or 8 words of
-// bytes. materialFractions: a run of 4 voxels, one output word. The divisions that locate a run are paid once
-// per run.
-const GREY_RUN: u32 = 32u;
-const MATERIAL_RUN: u32 = 4u;
+fn greySample(i: u32) -> u32 {
+  if (gp.wide == 1u) { return (grey[i >> 1u] >> (16u * (i & 1u))) & 0xffffu; }
+  return ((grey[i >> 2u] >> (8u * (i & 3u))) & 0xffu) * 257u;
+}
 
-// Where a run of `len` consecutive voxels starts: its layer (l ≥ layers: nothing to do), first voxel, length,
+// One invocation decides a run of 32 voxels of one layer (the divisions that locate it are paid once per run):
+// one output word of bits, or 8 words of bytes.
+const RUN: u32 = 32u;
+
+// Where a run of RUN consecutive voxels starts: its layer (l ≥ layers: nothing to do), first voxel, length,
 // and its position in the layer's map. Shared by both entry points.
 struct Run { l: u32, v0: u32, n: u32, voxels: u32, x: u32, y: u32, row: u32, mx: u32 }
 
-fn runAt(run: u32, len: u32, width: u32, rows: u32, firstRow: u32, layers: u32) -> Run {
+fn runAt(run: u32, width: u32, rows: u32, firstRow: u32, layers: u32) -> Run {
   let voxels = width * rows;
-  let runs = (voxels + len - 1u) / len;
+  let runs = (voxels + RUN - 1u) / RUN;
   let l = run / runs;
   if (l >= layers) { return Run(l, 0u, 0u, voxels, 0u, 0u, 0u, 0u); }
-  let v0 = (run - l * runs) * len;
+  let v0 = (run - l * runs) * RUN;
   let m = layerMaps[l];
   let y = v0 / width;
   let x = v0 - y * width;
-  return Run(l, v0, min(len, voxels - v0), voxels, x, y, m.x + ((y + firstRow) % m.z) * m.y, x % m.y);
+  return Run(l, v0, min(RUN, voxels - v0), voxels, x, y, m.x + ((y + firstRow) % m.z) * m.y, x % m.y);
 }
 
-// A workgroup's runs cover one contiguous range of input voxels (layers are concatenated) and of output words
-// (each layer's words follow the last one's). So it loads its input into workgroup memory with coalesced reads
-// (read directly, a thread's own 8 or 16 consecutive words would make a warp touch 32 lines per load) and, for
-// bytes, stores its output the same way.
-const STAGED_IN: u32 = 1040u;   // WORKGROUP·GREY_RUN 16-bit samples, plus a word of misalignment
-const STAGED_OUT: u32 = 520u;   // WORKGROUP·GREY_RUN bytes, plus the same
-var<workgroup> stagedIn: array<u32, STAGED_IN>;
-var<workgroup> stagedOut: array<u32, STAGED_OUT>;
-
-// Sample i (a voxel index of the dispatch) from the staged words, which start at input word w0; 16-bit scale.
-fn stagedGrey(i: u32, w0: u32) -> u32 {
-  if (gp.wide == 1u) { return (stagedIn[(i >> 1u) - w0] >> (16u * (i & 1u))) & 0xffffu; }
-  return ((stagedIn[(i >> 2u) - w0] >> (8u * (i & 3u))) & 0xffu) * 257u;
-}
 
 @compute @workgroup_size(WORKGROUP)
-fn greyLevels(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) t: u32, @builtin(num_workgroups) groups: vec3<u32>) {
-  let voxels = gp.width * gp.rows;
-  let total = (voxels + GREY_RUN - 1u) / GREY_RUN * gp.layers;
-  let firstRun = (wg.y * groups.x + wg.x) * WORKGROUP;
-  if (firstRun >= total) { return; } // the whole workgroup: uniform
-  let a = runAt(firstRun, GREY_RUN, gp.width, gp.rows, gp.firstRow, gp.layers);
-  let b = runAt(min(firstRun + WORKGROUP, total) - 1u, GREY_RUN, gp.width, gp.rows, gp.firstRow, gp.layers);
-  let perWordLog = select(2u, 1u, gp.wide == 1u);
-  let w0 = (a.l * voxels + a.v0) >> perWordLog;
-  let w1 = (b.l * voxels + b.v0 + b.n - 1u) >> perWordLog;
-  for (var w = t; w <= w1 - w0; w += WORKGROUP) { stagedIn[w] = grey[w0 + w]; }
-  workgroupBarrier();
-
-  let bytesBase = a.l * gp.outWords + a.v0 / 4u;
-  let r = runAt(firstRun + t, GREY_RUN, gp.width, gp.rows, gp.firstRow, gp.layers);
-  if (r.l < gp.layers) {
-    let m = layerMaps[r.l];
-    var y = r.y;
-    var x = r.x;
-    var row = r.row;
-    var mx = r.mx;
-    let at = r.l * voxels + r.v0;
-    var packed = 0u;
-    for (var k = 0u; k < GREY_RUN; k++) {
-      if (k < r.n) {
-        let num = stagedGrey(at + k, w0) * gp.steps;
-        let code = num / 65535u;
-        let up = select(0u, 1u, num - code * 65535u > thresholds[row + mx]);
-        if (gp.packBits == 1u) {
-          packed |= (code + up) << k;
-        } else {
-          packed |= (code + up) << (8u * (k & 3u));
-        }
-        x += 1u;
-        mx += 1u;
-        if (mx == m.y) { mx = 0u; }
-        if (x == gp.width) {
-          x = 0u;
-          mx = 0u;
-          y += 1u;
-          row = m.x + ((y + gp.firstRow) % m.z) * m.y;
-        }
+fn greyLevels(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let r = runAt(gid.y * groups.x * WORKGROUP + gid.x, gp.width, gp.rows, gp.firstRow, gp.layers);
+  if (r.l >= gp.layers) { return; }
+  let l = r.l;
+  let v0 = r.v0;
+  let n = r.n;
+  let voxels = r.voxels;
+  let m = layerMaps[l];
+  var y = r.y;
+  var x = r.x;
+  var row = r.row;
+  var mx = r.mx;
+  let at = l * voxels + v0;
+  let outAt = l * gp.outWords + select(v0 / 4u, v0 / 32u, gp.packBits == 1u);
+  var packed = 0u;
+  for (var k = 0u; k < RUN; k++) {
+    if (k < n) {
+      let num = greySample(at + k) * gp.steps;
+      let code = num / 65535u;
+      let up = select(0u, 1u, num - code * 65535u > thresholds[row + mx]);
+      if (gp.packBits == 1u) {
+        packed |= (code + up) << k;
+      } else {
+        packed |= (code + up) << (8u * (k & 3u));
       }
-      // Bytes: a word is complete every 4 voxels; the last one of the layer may be partial.
-      if (gp.packBits == 0u && (k & 3u) == 3u) {
-        if (k - 3u < r.n) { stagedOut[r.l * gp.outWords + r.v0 / 4u + k / 4u - bytesBase] = packed; }
-        packed = 0u;
+      x += 1u;
+      mx += 1u;
+      if (mx == m.y) { mx = 0u; }
+      if (x == gp.width) {
+        x = 0u;
+        mx = 0u;
+        y += 1u;
+        row = m.x + ((y + gp.firstRow) % m.z) * m.y;
       }
     }
-    if (gp.packBits == 1u) { greyOut[r.l * gp.outWords + r.v0 / 32u] = packed; }
+    // Bytes: a word is complete every 4 voxels; the last one of the layer may be partial.
+    if (gp.packBits == 0u && (k & 3u) == 3u) {
+      if (k - 3u < n) { greyOut[outAt + k / 4u] = packed; }
+      packed = 0u;
+    }
   }
-  if (gp.packBits == 0u) {
-    workgroupBarrier();
-    let words = b.l * gp.outWords + b.v0 / 4u + (b.n + 3u) / 4u - bytesBase;
-    for (var w = t; w < words; w += WORKGROUP) { greyOut[bytesBase + w] = stagedOut[w]; }
-  }
+  if (gp.packBits == 1u) { greyOut[outAt] = packed; }
 }
 
 // a·b as (high, low) words, from 16-bit halves so that no product exceeds 2^32 − 1.
@@ -199,26 +174,36 @@ fn material(i: u32, t: u32) -> u32 {
 
 @compute @workgroup_size(WORKGROUP)
 fn materialFractions(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let r = runAt(gid.y * groups.x * WORKGROUP + gid.x, MATERIAL_RUN, fp.width, fp.rows, fp.firstRow, fp.layers);
+  let r = runAt(gid.y * groups.x * WORKGROUP + gid.x, fp.width, fp.rows, fp.firstRow, fp.layers);
   if (r.l >= fp.layers) { return; }
-  let m = layerMaps[r.l];
+  let l = r.l;
+  let v0 = r.v0;
+  let n = r.n;
+  let voxels = r.voxels;
+  let m = layerMaps[l];
   var y = r.y;
   var x = r.x;
   var row = r.row;
   var mx = r.mx;
-  let at = r.l * r.voxels + r.v0;
+  let at = l * voxels + v0;
+  let outAt = l * fp.outWords + v0 / 4u;
   var packed = 0u;
-  for (var k = 0u; k < r.n; k++) {
-    packed |= material(at + k, thresholds[row + mx]) << (8u * k);
-    x += 1u;
-    mx += 1u;
-    if (mx == m.y) { mx = 0u; }
-    if (x == fp.width) {
-      x = 0u;
-      mx = 0u;
-      y += 1u;
-      row = m.x + ((y + fp.firstRow) % m.z) * m.y;
+  for (var k = 0u; k < RUN; k++) {
+    if (k < n) {
+      packed |= material(at + k, thresholds[row + mx]) << (8u * (k & 3u));
+      x += 1u;
+      mx += 1u;
+      if (mx == m.y) { mx = 0u; }
+      if (x == fp.width) {
+        x = 0u;
+        mx = 0u;
+        y += 1u;
+        row = m.x + ((y + fp.firstRow) % m.z) * m.y;
+      }
+    }
+    if ((k & 3u) == 3u) {
+      if (k - 3u < n) { materialOut[outAt + k / 4u] = packed; }
+      packed = 0u;
     }
   }
-  materialOut[r.l * fp.outWords + r.v0 / 4u] = packed;
 }

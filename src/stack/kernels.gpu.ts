@@ -83,6 +83,13 @@ interface Shape {
 const round4 = (n: number): number => Math.ceil(n / 4) * 4;
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 const MAX_LAYERS_PER_DISPATCH = 1024;
+/**
+ * Voxels per invocation (RUN in the WGSL). Each invocation reads its own 8 consecutive words (L1 serves the
+ * rest of each line). A variant staging a workgroup's input through workgroup memory with coalesced loads ran
+ * at 43 Gvoxel/s on an H200 against 79 for these direct loads (bench/results/h200-gpu.md; its batches were
+ * 32 MiB, the direct run's one 1 GiB dispatch, but the 2D kernels lost nothing to that batching), so it went.
+ */
+const RUN = 32;
 
 /** As many whole layers per piece as fit one binding; else row ranges whose first voxel starts an output word. */
 function planPieces(s: Shape, limit: number): Piece[] {
@@ -140,8 +147,6 @@ interface Job {
   readonly z0: number;
   readonly maps: LayerMaps;
   readonly bits: 1 | 8;
-  /** Voxels per invocation (GREY_RUN / MATERIAL_RUN in the WGSL). */
-  readonly run: number;
   readonly names: { readonly out: string; readonly input: string; readonly params: string };
   /** Uploads the piece's input and returns its binding. */
   readonly input: (rec: Recorder, p: Piece, voxel0: number, voxels: number) => GPUBufferBinding;
@@ -176,7 +181,7 @@ async function runPieces(gpu: GpuHandle, job: Job, opts: LayerRunOptions): Promi
             [job.names.out]: { buffer: buf, offset: 0, size: 4 * words },
           },
           uniforms: { [job.names.params]: job.params(p, outWords) },
-          workgroups: Math.ceil((p.layers * Math.ceil(voxels / job.run)) / 64), // one invocation per run of voxels
+          workgroups: Math.ceil((p.layers * Math.ceil(voxels / RUN)) / 64), // one invocation per run of voxels
         });
         const into = (at: number, size: number) => out.subarray(at, at + size);
         if (job.bits === 1 || voxels % 4 === 0 || p.layers === 1) {
@@ -207,7 +212,6 @@ export async function greyLevelsGpu(gpu: GpuHandle, layers: GreyLayers, maps: La
       z0: layers.z0,
       maps,
       bits,
-      run: 32,
       names: { out: 'greyOut', input: 'grey', params: 'gp' },
       input: (rec, _p, v0, n) => rec.input(data.subarray(v0, v0 + n), 'grey'),
       params: (p, outWords) => ({
@@ -241,7 +245,6 @@ export async function materialFractionsGpu(gpu: GpuHandle, layers: FractionLayer
       z0: layers.z0,
       maps,
       bits: 8,
-      run: 4,
       names: { out: 'materialOut', input: 'fractions', params: 'fp' },
       input: (rec, _p, v0, n) => {
         if (rgba) return rec.input(rgba.subarray(4 * v0, 4 * (v0 + n)), 'fractions');
