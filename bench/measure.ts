@@ -67,6 +67,7 @@ export async function measure(engine: Engine, backend: BackendId, w: Workload, c
   const kernel: number[] = [];
   const cpu: number[] = [];
   try {
+    w.prepare(); // inputs are never timed, also where the warm-up below is skipped
     // A warm-up compiles pipelines and JITs the reference; skipped where a run is long enough not to care.
     if (predicted === null || predicted < Math.min(config.budgetMs / 3, 3000)) await w.run(engine);
     const start = performance.now();

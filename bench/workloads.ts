@@ -32,6 +32,8 @@ export interface Workload {
   readonly inputBytesPerItem: number;
   /** Workloads with the same key share one input; the suite keeps only the current one in memory. */
   readonly inputKey: string;
+  /** Builds the input and its tables, untimed (run() then finds them cached). */
+  prepare(): void;
   /** Runs once on `engine`; returns the GPU kernel time when the adapter gives one. */
   run(engine: Engine): Promise<number | null>;
 }
@@ -69,6 +71,10 @@ function palette2d(inputs: Inputs, size: Size, colours: 2 | 16 | 256, mapName: M
     bytesPerItem: 4 + 1,
     inputBytesPerItem: 4,
     inputKey: key,
+    prepare() {
+      inputs.get(key, () => photo(size.width, size.height, 8));
+      params ??= orderedPaletteParams(MAPS[mapName](), pal.colors);
+    },
     async run(e) {
       const image = inputs.get(key, () => photo(size.width, size.height, 8));
       params ??= orderedPaletteParams(MAPS[mapName](), pal.colors);
@@ -89,6 +95,10 @@ function levels16(inputs: Inputs, size: Size): Workload {
     bytesPerItem: 8 + 4,
     inputBytesPerItem: 8,
     inputKey: key,
+    prepare() {
+      const raster = inputs.get(key, () => photo(size.width, size.height, 16));
+      inputs.get(`${key}:plan`, () => planLevels(raster, { levels: [256] }));
+    },
     async run(e) {
       const raster = inputs.get(key, () => photo(size.width, size.height, 16));
       const { params } = inputs.get(`${key}:plan`, () => planLevels(raster, { levels: [256] }));
@@ -121,6 +131,11 @@ function stack(inputs: Inputs, s: StackSize, kind: StackKind): Workload {
     bytesPerItem: grey ? 1 + 1 / 8 : 4 + 1,
     inputBytesPerItem: grey ? 1 : 4,
     inputKey: key,
+    prepare() {
+      maps ??= parseLayerMethod(STACK_METHOD);
+      if (grey) inputs.get(key, () => greyStack(s.width, s.height, s.layers));
+      else inputs.get(key, () => fractionStack(s.width, s.height, s.layers));
+    },
     async run(e) {
       maps ??= parseLayerMethod(STACK_METHOD);
       const m = maps;

@@ -3,6 +3,7 @@
 import type { GpuHandle } from '../host/device.js';
 import { bindingLimit } from '../host/chunking.js';
 import { getKernel } from '../host/pipelines.js';
+import { BATCH_BYTES, runBatches, type Batch } from '../host/batches.js';
 import { Recorder } from '../host/recorder.js';
 
 const WORDS_PER_WORKGROUP = 64 * 4; // WORKGROUP · PER in the WGSL
@@ -14,24 +15,36 @@ export interface CopyResult {
   readonly gpuMs: number | null;
 }
 
-/** `data` (a multiple of 16 bytes) through the copy kernel and back: the memory-to-memory path. */
+/**
+ * `data` (a multiple of 16 bytes) through the copy kernel and back: the memory-to-memory path, in the same
+ * batches as every kernel's (two in flight, so transfers overlap).
+ */
 export async function copyGpu(gpu: GpuHandle, data: Uint8Array, options: { poison?: number } = {}): Promise<CopyResult> {
   if (data.byteLength % 16 !== 0) throw new RangeError(`copy works on 16-byte words; ${data.byteLength} bytes given`);
   const kernel = await getKernel(gpu.device, 'copy', 'copy');
-  const words = data.byteLength / 16;
-  const rec = new Recorder(gpu, 1);
-  const src = rec.input(data, 'src');
-  const dst = rec.buffer(Math.max(16, data.byteLength), storage(), 'dst');
-  if (options.poison !== undefined) rec.upload(dst, new Uint32Array(4 * words).fill(options.poison));
-  rec.dispatch({
-    kernel,
-    buffers: { src, dst: { buffer: dst, offset: 0, size: Math.max(16, data.byteLength) } },
-    uniforms: { params: { words } },
-    workgroups: Math.ceil(words / WORDS_PER_WORKGROUP),
-  });
-  const read = rec.read(dst, 0, data.byteLength);
-  const { gpuMs } = await rec.finish();
-  return { out: await read, gpuMs };
+  const out = new Uint8Array(data.byteLength);
+  const step = Math.max(16, Math.floor(Math.min(BATCH_BYTES, bindingLimit(gpu.device)) / 16) * 16);
+  const batches: Batch[] = [];
+  for (let at = 0; at < data.byteLength || (at === 0 && batches.length === 0); at += step) {
+    const bytes = Math.min(step, data.byteLength - at);
+    batches.push({
+      dispatches: 1,
+      record(rec) {
+        const words = bytes / 16;
+        const src = rec.input(data.subarray(at, at + bytes), 'src');
+        const dst = rec.buffer(Math.max(16, bytes), storage(), 'dst');
+        if (options.poison !== undefined) rec.upload(dst, new Uint32Array(4 * words).fill(options.poison));
+        rec.dispatch({
+          kernel,
+          buffers: { src, dst: { buffer: dst, offset: 0, size: Math.max(16, bytes) } },
+          uniforms: { params: { words } },
+          workgroups: Math.ceil(words / WORDS_PER_WORKGROUP),
+        });
+        return [rec.read(dst, 0, bytes, out.subarray(at, at + bytes))];
+      },
+    });
+  }
+  return { out, gpuMs: await runBatches(gpu, batches) };
 }
 
 export interface CopyTiming {
