@@ -1,8 +1,7 @@
-import { Buffer, kMaxLength } from 'node:buffer';
-import { inflateSync } from 'node:zlib';
-import { decode, encode, type DecodedPng } from 'fast-png';
+import { encode } from 'fast-png';
 import { InputError } from '../errors.js';
 import { makeChunk, PNG_SIGNATURE, crc32, readChunks } from './pngChunks.js';
+import { CHANNELS, decodeSamples, type PngSamples } from './pngSamples.js';
 import type { PngColorType, Raster } from './raster.js';
 
 /** 16384², the most pixels `decodePng` accepts unless told otherwise (`--max-pixels`). */
@@ -29,8 +28,6 @@ const COLOR_TYPES = new Map<number, [PngColorType, readonly number[]]>([
   [4, ['grey-alpha', [8, 16]]],
   [6, ['rgba', [8, 16]]],
 ]);
-const CHANNELS: Record<PngColorType, number> = { grey: 1, 'grey-alpha': 2, rgb: 3, rgba: 4, indexed: 1 };
-const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]] as const;
 
 /** Signature and IHDR only: cheap enough to run before deciding whether to decode at all. */
 export function readPngHeader(bytes: Uint8Array, name: string): PngHeader {
@@ -69,93 +66,37 @@ export function decodePng(bytes: Uint8Array, name: string, opts: DecodeOptions =
       `${width}x${height} is ${width * height} pixels, over the limit of ${maxPixels} (raise it with --max-pixels)`,
     );
   }
-  // fast-png 8 computes sub-byte Adam7 pass rows as whole bytes per pixel and returns garbage or throws.
+  // Not needed by any tool we know of, and deinterlacing packed pixels is code of its own.
   if (header.interlaced && bitDepth < 8) {
     throw new InputError(name, `interlaced ${bitDepth}-bit PNGs are not supported; re-save it without interlacing`);
   }
-  return toRaster(decodeChecked(bytes, header, name), header, name);
+  return toRaster(decodeSamples(bytes, header, name), header, name);
 }
 
-/**
- * fast-png's own decoding (samples at the file's channels and depth), after the checks fast-png lacks. For
- * callers that want the file's own layout rather than RGBA, such as grey stack slices.
- */
-export function decodeChecked(bytes: Uint8Array, header: PngHeader, name: string): DecodedPng {
-  checkImageData(bytes, header, name);
-  try {
-    return decode(bytes);
-  } catch (err) {
-    throw new InputError(name, `corrupt PNG (${firstLine(err)})`);
-  }
-}
-
-// fast-png zero-fills image data that stops inside the last row, ignores the zlib checksum and inflates a
-// decompression bomb in full. Walking the chunks and inflating natively, capped at the size IHDR implies,
-// refuses all three before fast-png sees the file.
-function checkImageData(bytes: Uint8Array, header: PngHeader, name: string): void {
-  const { chunks, truncated } = readChunks(bytes);
-  const bad = chunks.find((c) => !c.crcOk);
-  if (bad) throw new InputError(name, `corrupt PNG (bad CRC in ${bad.type} chunk)`);
-  if (truncated) throw new InputError(name, 'truncated PNG (file ends before IEND)');
-  const idat = chunks.filter((c) => c.type === 'IDAT').map((c) => c.data);
-  if (idat.length === 0) throw new InputError(name, 'corrupt PNG (no image data)');
-  if (header.colorType === 'indexed' && !chunks.some((c) => c.type === 'PLTE' && c.data.length > 0)) {
-    throw new InputError(name, 'corrupt PNG (indexed image without a palette)');
-  }
-  const expected = rawSize(header);
-  let raw: Uint8Array;
-  try {
-    raw = inflateSync(idat.length === 1 ? idat[0]! : Buffer.concat(idat), {
-      maxOutputLength: Math.min(expected, kMaxLength),
-    });
-  } catch (err) {
-    const tooLong = (err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE';
-    throw new InputError(name, tooLong ? 'corrupt PNG (more image data than its size allows)' : `corrupt PNG (image data: ${firstLine(err)})`);
-  }
-  if (raw.length < expected) throw new InputError(name, `truncated PNG (image data is ${expected - raw.length} bytes short)`);
-}
-
-/** Bytes of filtered scanlines (one filter byte per row) the image needs once inflated. */
-function rawSize({ width, height, bitDepth, colorType, interlaced }: PngHeader): number {
-  const bits = bitDepth * CHANNELS[colorType];
-  const rows = (w: number, h: number): number => (w > 0 && h > 0 ? h * (1 + Math.ceil((w * bits) / 8)) : 0);
-  if (!interlaced) return rows(width, height);
-  let total = 0;
-  for (const [x0, y0, dx, dy] of ADAM7) total += rows(Math.ceil((width - x0) / dx), Math.ceil((height - y0) / dy));
-  return total;
-}
-
-function toRaster(png: DecodedPng, header: PngHeader, name: string): Raster {
+function toRaster(png: PngSamples, header: PngHeader, name: string): Raster {
   const { width, height, bitDepth, colorType } = header;
   const n = width * height;
-  const src = png.data instanceof Uint8ClampedArray ? new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length) : png.data;
-  if (png.width !== width || png.height !== height || src.length < n * (bitDepth < 8 ? 0 : CHANNELS[colorType])) {
+  const src = png.data;
+  if (src.length < n * (bitDepth < 8 ? 0 : CHANNELS[colorType])) {
     throw new InputError(name, 'corrupt PNG (decoded size does not match the header)');
   }
   const max = bitDepth === 16 ? 0xffff : 0xff;
   let out: Uint8Array | Uint16Array = bitDepth === 16 ? new Uint16Array(4 * n) : new Uint8Array(4 * n);
   let hasAlpha = true;
   if (colorType === 'rgba') {
-    out = src; // already RGBA at the right width; fast-png allocated it for us
+    out = src; // already RGBA, in a buffer of its own
   } else if (colorType === 'grey-alpha') {
     for (let i = 0; i < n; i++) {
       out[4 * i] = out[4 * i + 1] = out[4 * i + 2] = src[2 * i]!;
       out[4 * i + 3] = src[2 * i + 1]!;
     }
   } else if (colorType === 'rgb') {
-    const key = png.transparency && png.transparency.length >= 3 ? png.transparency : undefined;
-    hasAlpha = key !== undefined;
-    for (let i = 0; i < n; i++) {
-      const r = src[3 * i]!, g = src[3 * i + 1]!, b = src[3 * i + 2]!;
-      out[4 * i] = r;
-      out[4 * i + 1] = g;
-      out[4 * i + 2] = b;
-      out[4 * i + 3] = key && r === key[0] && g === key[1] && b === key[2] ? 0 : max;
-    }
+    hasAlpha = png.key !== undefined;
+    rgbToRgba(src, out, n, max, png.key);
   } else if (colorType === 'grey') {
     const samples = unpackRows(src, width, height, bitDepth);
     const scale = bitDepth < 8 ? 255 / ((1 << bitDepth) - 1) : 1; // 255, 85, 17: exact
-    const key = png.transparency?.[0];
+    const key = png.key?.[0];
     hasAlpha = key !== undefined;
     for (let i = 0; i < n; i++) {
       const v = samples[i]!;
@@ -163,23 +104,41 @@ function toRaster(png: DecodedPng, header: PngHeader, name: string): Raster {
       out[4 * i + 3] = v === key ? 0 : max;
     }
   } else {
-    const palette = png.palette ?? [];
-    hasAlpha = palette[0]?.length === 4;
-    const lut = new Uint8Array(4 * palette.length);
-    palette.forEach((e, i) => lut.set([e[0] ?? 0, e[1] ?? 0, e[2] ?? 0, e[3] ?? 255], 4 * i));
+    const lut = png.palette ?? new Uint8Array(0);
+    const size = lut.length / 4;
+    hasAlpha = png.hasTrns;
     const indices = unpackRows(src, width, height, bitDepth);
     // Whole RGBA pixels as one 32-bit word each: byte order in and out is the same, so endianness drops out.
-    const lut32 = new Uint32Array(lut.buffer);
+    const lut32 = new Uint32Array(lut.buffer, lut.byteOffset, size);
     const out32 = new Uint32Array(out.buffer);
     for (let i = 0; i < n; i++) {
       const p = indices[i]!;
-      if (p >= palette.length) {
-        throw new InputError(name, `corrupt PNG (pixel uses palette entry ${p}, palette has ${palette.length})`);
-      }
+      if (p >= size) throw new InputError(name, `corrupt PNG (pixel uses palette entry ${p}, palette has ${size})`);
       out32[i] = lut32[p]!;
     }
   }
   return { width, height, depth: bitDepth === 16 ? 16 : 8, data: out, hasAlpha, source: { bitDepth, colorType } };
+}
+
+/** RGB samples → RGBA; with a tRNS key, exactly the key colour becomes transparent. */
+function rgbToRgba(src: Uint8Array | Uint16Array, out: Uint8Array | Uint16Array, n: number, max: number, key?: readonly number[]): void {
+  if (!key) {
+    for (let i = 0, j = 0; i < n; i++, j += 3) {
+      out[4 * i] = src[j]!;
+      out[4 * i + 1] = src[j + 1]!;
+      out[4 * i + 2] = src[j + 2]!;
+      out[4 * i + 3] = max;
+    }
+    return;
+  }
+  const [k0, k1, k2] = key;
+  for (let i = 0; i < n; i++) {
+    const r = src[3 * i]!, g = src[3 * i + 1]!, b = src[3 * i + 2]!;
+    out[4 * i] = r;
+    out[4 * i + 1] = g;
+    out[4 * i + 2] = b;
+    out[4 * i + 3] = r === k0 && g === k1 && b === k2 ? 0 : max;
+  }
 }
 
 /** One sample per pixel from PNG rows packed MSB-first below 8 bits, each row starting on a byte. */
@@ -278,6 +237,4 @@ export function encodeGreyPng(
   return encode({ width, height, channels: 1, depth, data });
 }
 
-function firstLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
-}
+export { decodeSamples, type PngSamples } from './pngSamples.js';

@@ -2,7 +2,7 @@ import { encode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
 import { decodePng, readPngHeader } from '../../src/formats/index.js';
 import { makeChunk } from '../../src/formats/pngChunks.js';
-import { craft, ihdr, pack, samples, scanlines } from './helpers.js';
+import { craft, filtered, ihdr, pack, samples, scanlines } from './helpers.js';
 
 const SIZES: [number, number][] = [[1, 1], [3, 2], [7, 3], [9, 5], [33, 4]];
 
@@ -113,6 +113,29 @@ describe('indexed', () => {
       }
     }
   }
+});
+
+describe('row filters', () => {
+  // Each case: colour type, bit depth, bytes per pixel; rows cycle through filters 0-4 (and back, so that each
+  // filter follows each other one), so every filter meets both a filtered and an unfiltered row above it.
+  const cases = [[0, 8, 1, 'grey'], [2, 8, 3, 'rgb'], [6, 8, 4, 'rgba'], [2, 16, 6, 'rgb'], [0, 1, 1, 'grey'], [3, 4, 1, 'indexed']] as const;
+  for (const [type, depth, bpp, label] of cases) {
+    it(`${label} ${depth}-bit decodes the same whatever the filters`, () => {
+      const w = 11, h = 12;
+      const stride = Math.ceil((w * depth * (type === 2 ? 3 : type === 6 ? 4 : 1)) / 8);
+      const packed = Uint8Array.from(samples(stride * h, 256, depth + type));
+      const extra = type === 3 ? [makeChunk('PLTE', Uint8Array.from(samples(48, 256, 5)))] : [];
+      const plain = decodePng(craft(ihdr(w, h, depth, type), scanlines(packed, h), extra), 'a.png');
+      const png = craft(ihdr(w, h, depth, type), filtered(packed, h, bpp, [0, 1, 2, 3, 4, 3, 2, 1, 4, 0, 2]), extra);
+      expect(decodePng(png, 'f.png')).toEqual(plain);
+    });
+  }
+
+  it('a bad filter type is a one-line InputError', () => {
+    const raw = scanlines(new Uint8Array(6), 2);
+    raw[4] = 5; // the second row's filter byte
+    expect(() => decodePng(craft(ihdr(3, 2, 8, 0), raw), 'f.png')).toThrow(/^f\.png: corrupt PNG \(.*filter/);
+  });
 });
 
 describe('interlaced (Adam7)', () => {
