@@ -1,6 +1,6 @@
-import { encode } from 'fast-png';
 import { InputError } from '../errors.js';
-import { makeChunk, PNG_SIGNATURE, crc32, readChunks } from './pngChunks.js';
+import { PNG_SIGNATURE, crc32 } from './pngChunks.js';
+import { encodePng } from './pngEncode.js';
 import { CHANNELS, decodeSamples, type PngSamples } from './pngSamples.js';
 import type { PngColorType, Raster } from './raster.js';
 
@@ -156,31 +156,6 @@ function unpackRows(src: Uint8Array | Uint16Array, width: number, height: number
   return out;
 }
 
-/** The inverse of unpackRows; values must be below `limit`. Throws RangeError: this is a caller bug, not input. */
-function packRows(values: ArrayLike<number>, width: number, height: number, depth: 1 | 2 | 4 | 8, limit: number): Uint8Array {
-  const stride = Math.ceil((width * depth) / 8);
-  const out = new Uint8Array(stride * height);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const v = values[y * width + x]!;
-      if (!(v >= 0 && v < limit)) throw new RangeError(`value ${v} at ${x},${y} out of range (must be < ${limit})`);
-      const bit = x * depth;
-      const j = y * stride + (bit >> 3);
-      out[j] = out[j]! | (v << (8 - depth - (bit & 7)));
-    }
-  }
-  return out;
-}
-
-function checkSize(width: number, height: number, length: number, channels: number): void {
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
-    throw new RangeError(`bad image size ${width}x${height}`);
-  }
-  if (length !== width * height * channels) {
-    throw new RangeError(`expected ${width * height * channels} samples for ${width}x${height}, got ${length}`);
-  }
-}
-
 /**
  * An indexed PNG at the smallest bit depth that holds the palette (≤2 → 1, ≤4 → 2, ≤16 → 4, else 8).
  * `paletteRgb` is 3 bytes per entry; `alpha`, one byte per entry, adds a tRNS chunk.
@@ -195,34 +170,13 @@ export function encodeIndexedPng(
   const size = paletteRgb.length / 3;
   if (!Number.isInteger(size) || size < 1 || size > 256) throw new RangeError(`palette must have 1..256 RGB entries`);
   if (alpha && alpha.length !== size) throw new RangeError(`alpha has ${alpha.length} entries, palette ${size}`);
-  checkSize(width, height, indices.length, 1);
   const depth = size <= 2 ? 1 : size <= 4 ? 2 : size <= 16 ? 4 : 8;
-  const palette = Array.from({ length: size }, (_, i) => Array.from(paletteRgb.subarray(3 * i, 3 * i + 3)));
-  const png = encode({ width, height, channels: 1, depth, palette, data: packRows(indices, width, height, depth, size) });
-  return alpha ? withTrns(png, alpha) : png;
-}
-
-// fast-png writes tRNS from the non-opaque entries only, which puts alphas on the wrong entries unless those
-// come first; so we write it ourselves, cut after the last non-opaque entry as the spec allows.
-function withTrns(png: Uint8Array, alpha: Uint8Array): Uint8Array {
-  let end = alpha.length;
-  while (end > 0 && alpha[end - 1] === 255) end--;
-  if (end === 0) return png;
-  const idat = readChunks(png).chunks.find((c) => c.type === 'IDAT');
-  if (!idat) throw new Error('fast-png wrote no IDAT');
-  const trns = makeChunk('tRNS', alpha.subarray(0, end));
-  const out = new Uint8Array(png.length + trns.length);
-  out.set(png.subarray(0, idat.offset));
-  out.set(trns, idat.offset);
-  out.set(png.subarray(idat.offset), idat.offset + trns.length);
-  return out;
+  return encodePng({ width, height, colorType: 'indexed', depth, samples: indices, palette: paletteRgb, limit: size, ...(alpha ? { alpha } : {}) });
 }
 
 /** RGBA interleaved; at depth 8 every sample must fit a byte. */
 export function encodeRgbaPng(width: number, height: number, rgba: Uint8Array | Uint16Array, depth: 8 | 16): Uint8Array {
-  checkSize(width, height, rgba.length, 4);
-  const data = depth === 16 || rgba instanceof Uint8Array ? rgba : packRows(rgba, 4 * width, height, 8, 256);
-  return encode({ width, height, channels: 4, depth, data });
+  return encodePng({ width, height, colorType: 'rgba', depth, samples: rgba });
 }
 
 /** One unpacked grey sample per pixel, each below 2^depth; sub-byte depths are packed here. */
@@ -232,9 +186,8 @@ export function encodeGreyPng(
   grey: Uint8Array | Uint16Array,
   depth: 1 | 2 | 4 | 8 | 16,
 ): Uint8Array {
-  checkSize(width, height, grey.length, 1);
-  const data = depth === 16 ? grey : packRows(grey, width, height, depth, 1 << depth);
-  return encode({ width, height, channels: 1, depth, data });
+  return encodePng({ width, height, colorType: 'grey', depth, samples: grey });
 }
 
 export { decodeSamples, type PngSamples } from './pngSamples.js';
+export { encodePng, ZLIB_LEVEL, type EncodeImage } from './pngEncode.js';
