@@ -7,7 +7,6 @@ import type { Raster } from '../formats/raster.js';
 import { bayer } from '../maps/bayer.js';
 import type { ThresholdMap } from '../maps/thresholdMap.js';
 import { levelCodes, levelsCpu, levelsParams, type CodePlacement, type LevelsChannel, type LevelsParams } from '../kernels/levels.js';
-import { levelsGpu } from '../kernels/levels.gpu.js';
 
 export type { CodePlacement } from '../kernels/levels.js';
 
@@ -153,7 +152,7 @@ export async function levels(engine: Engine, raster: Raster, options: LevelsOpti
   const run = await engine.run({
     cpu: () => ({ codes: levelsCpu(image, params), gpuMs: null }),
     cpuPool: async (pool) => ({ codes: await pool.levels(image, params), gpuMs: null }),
-    gpu: (gpu) => levelsGpu(gpu, image, params, options),
+    gpu: async (gpu) => (await import('../kernels/levels.gpu.js')).levelsGpu(gpu, image, params, options), // loaded on first use
   });
   const ms = performance.now() - t0;
   const channels = pick.length as 1 | 2 | 3 | 4;
