@@ -1,6 +1,7 @@
 import { InputError } from '../errors.js';
 import { PNG_SIGNATURE, crc32 } from './pngChunks.js';
 import { encodePng } from './pngEncode.js';
+import { decodeRgba8 } from './pngRgba8.js';
 import { CHANNELS, decodeSamples, type PngSamples } from './pngSamples.js';
 import type { PngColorType, Raster } from './raster.js';
 
@@ -70,6 +71,7 @@ export function decodePng(bytes: Uint8Array, name: string, opts: DecodeOptions =
   if (header.interlaced && bitDepth < 8) {
     throw new InputError(name, `interlaced ${bitDepth}-bit PNGs are not supported; re-save it without interlacing`);
   }
+  if (bitDepth === 8 && !header.interlaced) return decodeRgba8(bytes, header, name);
   return toRaster(decodeSamples(bytes, header, name), header, name);
 }
 
