@@ -149,15 +149,16 @@ export async function levels(engine: Engine, raster: Raster, options: LevelsOpti
   const { params, depth, pick } = planLevels(raster, options);
   const image = { width: raster.width, height: raster.height, data: raster.data };
   const t0 = performance.now();
+  const channels = pick.length as 1 | 2 | 3 | 4;
+  // In this thread the kernel writes only the channels kept; the workers and the GPU write all four.
   const run = await engine.run({
-    cpu: () => ({ codes: levelsCpu(image, params), gpuMs: null }),
-    cpuPool: async (pool) => ({ codes: await pool.levels(image, params), gpuMs: null }),
-    gpu: async (gpu) => (await import('../kernels/levels.gpu.js')).levelsGpu(gpu, image, params, options), // loaded on first use
+    cpu: () => ({ codes: levelsCpu(image, params, 0, image.height, pick), picked: true, gpuMs: null }),
+    cpuPool: async (pool) => ({ codes: await pool.levels(image, params), picked: false, gpuMs: null }),
+    gpu: async (gpu) => ({ ...(await (await import('../kernels/levels.gpu.js')).levelsGpu(gpu, image, params, options)), picked: false }),
   });
   const ms = performance.now() - t0;
-  const channels = pick.length as 1 | 2 | 3 | 4;
   let codes = run.codes;
-  if (channels !== 4) {
+  if (!run.picked && channels !== 4) {
     // In place (pixel i's codes move down to i·channels, never past unread ones): a fresh array would cost more
     // than the copy, in page faults, at 4K.
     const n = raster.width * raster.height;

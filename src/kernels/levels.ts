@@ -157,36 +157,48 @@ function useTable(params: LevelsParams, samples: number): boolean {
   return params.bits === 8 && 1024 * params.mapWidth * params.mapHeight <= Math.max(1 << 18, samples);
 }
 
+const ALL_CHANNELS = [0, 1, 2, 3] as const;
+
 /**
  * CPU reference: 4 code bytes per pixel (R, G, B, A: file values) for rows [firstRow, firstRow + rows) of `image`.
- * `firstRow` only matters for the threshold phase; pixels are read from the start of `image.data`.
+ * `firstRow` only matters for the threshold phase; pixels are read from the start of `image.data`. With `pick`,
+ * only those channels, in that order (`pick.length` bytes per pixel): what the output file keeps.
  */
-export function levelsCpu(image: LevelsImage, params: LevelsParams, firstRow = 0, rows = image.height): Uint8Array {
+export function levelsCpu(
+  image: LevelsImage,
+  params: LevelsParams,
+  firstRow = 0,
+  rows = image.height,
+  pick: readonly number[] = ALL_CHANNELS,
+): Uint8Array {
   const { width } = image;
   const src = image.data;
-  const out = new Uint8Array(4 * width * rows);
+  const np = pick.length;
+  const out = new Uint8Array(np * width * rows);
   const { thresholds, rowBase, mapWidth, mapHeight } = params;
+  const [c0 = 0, c1 = 0, c2 = 0, c3 = 0] = pick;
   if (useTable(params, out.length)) {
     const table = codeTable(params);
     const plane = mapWidth * mapHeight * 256; // one channel's tables
-    for (let y = 0, i = 0; y < rows; y++) {
+    const [t0, t1, t2, t3] = [c0 * plane, c1 * plane, c2 * plane, c3 * plane];
+    for (let y = 0, i = 0, j = 0; y < rows; y++) {
       const rowAt = ((y + firstRow) % mapHeight) * mapWidth * 256;
-      for (let x = 0, mx = 0; x < width; x++, i += 4) {
+      for (let x = 0, mx = 0; x < width; x++, i += 4, j += np) {
         const at = rowAt + mx * 256;
         if (++mx === mapWidth) mx = 0;
-        out[i] = table[at + src[i]!]!;
-        out[i + 1] = table[plane + at + src[i + 1]!]!;
-        out[i + 2] = table[2 * plane + at + src[i + 2]!]!;
-        out[i + 3] = table[3 * plane + at + src[i + 3]!]!;
+        out[j] = table[t0 + at + src[i + c0]!]!;
+        if (np > 1) out[j + 1] = table[t1 + at + src[i + c1]!]!;
+        if (np > 2) out[j + 2] = table[t2 + at + src[i + c2]!]!;
+        if (np > 3) out[j + 3] = table[t3 + at + src[i + c3]!]!;
       }
     }
     return out;
   }
-  for (let y = 0, i = 0; y < rows; y++) {
+  for (let y = 0, i = 0, j = 0; y < rows; y++) {
     const cellRow = ((y + firstRow) % mapHeight) * mapWidth;
-    for (let x = 0; x < width; x++) {
+    for (let x = 0; x < width; x++, i += 4) {
       const cell = cellRow + (x % mapWidth);
-      for (let c = 0; c < 4; c++, i++) out[i] = levelCode(params, c, src[i]!, thresholds[rowBase[c]! + cell]!);
+      for (const c of pick) out[j++] = levelCode(params, c, src[i + c]!, thresholds[rowBase[c]! + cell]!);
     }
   }
   return out;

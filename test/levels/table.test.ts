@@ -24,6 +24,10 @@ function perSample(image: Raster, params: LevelsParams, firstRow: number, rows: 
   return out;
 }
 
+/** Channels `pick` of 4-channel codes. */
+const picked = (codes: Uint8Array, pick: number[]): Uint8Array =>
+  Uint8Array.from({ length: (codes.length / 4) * pick.length }, (_, i) => codes[4 * Math.floor(i / pick.length) + pick[i % pick.length]!]!);
+
 function raster(width: number, height: number, seed: number, alpha: boolean): Raster {
   const data = randomBytes(4 * width * height, seed);
   data[0] = 0; // the extremes appear
@@ -33,6 +37,14 @@ function raster(width: number, height: number, seed: number, alpha: boolean): Ra
 }
 
 describe('levelsCpu on 8-bit input equals the per-sample formula', () => {
+  it('16-bit input (no tables) picks channels too', () => {
+    const image: Raster = { width: 9, height: 4, depth: 16, data: Uint16Array.from(randomBytes(144, 2), (v, i) => v * 251 + i), hasAlpha: true, source: { bitDepth: 16, colorType: 'rgba' } };
+    const { params } = planLevels(image, { levels: [3, 4, 5] });
+    const all = levelsCpu(image, params);
+    expect(all).toEqual(perSample(image, params, 0, 4));
+    expect(levelsCpu(image, params, 0, 4, [1, 3])).toEqual(picked(all, [1, 3]));
+  });
+
   const cases: [string, LevelsOptions][] = [
     ['2 levels, srgb', { levels: [2] }],
     ['6,7,4 linear, cutoff 0.3', { levels: [6, 7, 4], codes: 'linear', cutoff: 0.3 }],
@@ -51,6 +63,7 @@ describe('levelsCpu on 8-bit input equals the per-sample formula', () => {
         // A tile: rows 5..17, read from its own start, keep the map's row phase.
         const tile = { ...image, height: 12, data: image.data.subarray(4 * 37 * 5, 4 * 37 * 17) };
         expect(levelsCpu(tile, params, 5, 12)).toEqual(perSample(tile, params, 5, 12));
+        for (const pick of [[0, 1, 2], [0, 3], [2]]) expect(levelsCpu(image, params, 0, 23, pick)).toEqual(picked(perSample(image, params, 0, 23), pick));
       });
     }
   }
