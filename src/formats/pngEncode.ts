@@ -82,6 +82,22 @@ function scanlines(img: EncodeImage, channels: number): Uint8Array {
   const fail = (v: number, i: number): never => {
     throw new RangeError(`value ${v} at sample ${i % perRow} of row ${Math.floor(i / perRow)} out of range (must be < ${limit})`);
   };
+  // Sub-byte samples from bytes (indexed and grey results): a whole output byte at a time.
+  if (depth < 8 && samples instanceof Uint8Array) {
+    const per = 8 / depth;
+    for (let y = 0, i = 0; y < height; y++) {
+      for (let x = 0, j = y * (stride + 1) + 1; x < perRow; x += per, j++) {
+        let byte = 0;
+        for (let k = 0, n = Math.min(per, perRow - x); k < n; k++, i++) {
+          const v = samples[i]!;
+          if (v >= limit) fail(v, i);
+          byte |= v << (8 - depth * (k + 1));
+        }
+        raw[j] = byte;
+      }
+    }
+    return raw;
+  }
   for (let y = 0, i = 0; y < height; y++) {
     const row = y * (stride + 1) + 1;
     for (let x = 0; x < perRow; x++, i++) {

@@ -146,6 +146,7 @@ function nearest(p: OrderedPaletteParams, r: number, g: number, b: number, scrat
 }
 
 const clampStep = (v: number): number => (v < -131072 ? -131072 : v > 131072 ? 131072 : v);
+const stepDone = (s: number, e: number): boolean => Math.abs(s) >= 65536 || e === 0;
 
 /**
  * CPU mirror of `pairPick` in the WGSL up to the threshold test: writes into `terms` A, B, num and den, where the
@@ -169,8 +170,7 @@ function pairTerms(p: OrderedPaletteParams, r: number, g: number, b: number, scr
     s1 = clampStep(s1 * 2);
     s2 = clampStep(s2 * 2);
     bi = nearest(p, clampQ16(A0 + s0), clampQ16(A1 + s1), clampQ16(A2 + s2), scratch);
-    const done = (s: number, e: number) => Math.abs(s) >= 65536 || e === 0;
-    if (done(s0, e0) && done(s1, e1) && done(s2, e2)) break;
+    if (stepDone(s0, e0) && stepDone(s1, e1) && stepDone(s2, e2)) break;
   }
   terms[0] = a;
   terms[1] = bi;
@@ -193,7 +193,7 @@ function pairPick(p: OrderedPaletteParams, r: number, g: number, b: number, t: n
 }
 
 /**
- * pairPick with the threshold left open, as one word: A | B << 8 | (T − 1) << 16, the answer being B iff t < T
+ * pairPick with the threshold left open, as one int32: A | B << 8 | (T − 1) << 16, the answer being B iff t < T
  * (A = B when one colour wins at every threshold). T = ceil(num·65536 / den) is exact: the quotient of integers
  * below 2^43 and 2^26 is never within 2^-26 of an integer without being one, far beyond a double's error.
  */
@@ -202,7 +202,7 @@ function pairSplit(p: OrderedPaletteParams, r: number, g: number, b: number, scr
   const a = terms[0]!, bi = terms[1]!, num = terms[2]!, den = terms[3]!;
   if (bi === a || den === 0 || num <= 0) return a | (a << 8);
   if (num >= den) return bi | (bi << 8);
-  return (a | (bi << 8) | ((Math.ceil((num * 65536) / den) - 1) << 16)) >>> 0;
+  return a | (bi << 8) | ((Math.ceil((num * 65536) / den) - 1) << 16); // an int32: read the bound with >>> 16
 }
 
 // The pair rule without the threshold depends on the colour alone, and photos repeat colours (a 4K one has ~16
@@ -214,12 +214,12 @@ interface Memo {
   params: OrderedPaletteParams;
   /** Colour r | g << 8 | b << 16, plus 1 (0: empty). */
   readonly keys: Int32Array;
-  readonly splits: Uint32Array;
+  readonly splits: Int32Array;
 }
 let memo: Memo | undefined;
 
 function memoFor(params: OrderedPaletteParams): Memo {
-  if (!memo) memo = { params, keys: new Int32Array(1 << MEMO_BITS), splits: new Uint32Array(1 << MEMO_BITS) };
+  if (!memo) memo = { params, keys: new Int32Array(1 << MEMO_BITS), splits: new Int32Array(1 << MEMO_BITS) };
   else if (memo.params !== params) {
     memo.keys.fill(0);
     memo.params = params;
