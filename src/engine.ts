@@ -4,7 +4,7 @@ import { GpuContext, type Notify } from './host/context.js';
 import type { AdapterReport } from './host/adapterInfo.js';
 import type { GpuHandle } from './host/device.js';
 import { orderedPalette, type OrderedPaletteParams, type RgbaImage } from './kernels/orderedPalette.js';
-import { orderedPaletteGpu, type GpuRunOptions } from './kernels/orderedPalette.gpu.js';
+import type { GpuRunOptions } from './kernels/orderedPalette.gpu.js';
 import type { CpuPool } from './cpu/pool.js';
 
 export type BackendChoice = 'auto' | 'gpu' | 'cpu';
@@ -94,7 +94,8 @@ export class Engine {
     return this.run({
       cpu: () => ({ indices: orderedPalette(image, params), gpuMs: null }),
       cpuPool: async (pool) => ({ indices: await pool.orderedPalette(image, params), gpuMs: null }),
-      gpu: (gpu) => orderedPaletteGpu(gpu, image, params, options),
+      // Loaded on first use: the GPU kernels and their pipeline code are ~50 ms of start-up the CPU backend skips.
+      gpu: async (gpu) => (await import('./kernels/orderedPalette.gpu.js')).orderedPaletteGpu(gpu, image, params, options),
     });
   }
 

@@ -1,8 +1,8 @@
-import { Buffer, kMaxLength } from 'node:buffer';
-import { inflateSync } from 'node:zlib';
-import { decode, encode, type DecodedPng } from 'fast-png';
 import { InputError } from '../errors.js';
-import { makeChunk, PNG_SIGNATURE, crc32, readChunks } from './pngChunks.js';
+import { PNG_SIGNATURE, crc32 } from './pngChunks.js';
+import { encodePng } from './pngEncode.js';
+import { decodeRgba8 } from './pngRgba8.js';
+import { CHANNELS, decodeSamples, type PngSamples } from './pngSamples.js';
 import type { PngColorType, Raster } from './raster.js';
 
 /** 16384², the most pixels `decodePng` accepts unless told otherwise (`--max-pixels`). */
@@ -29,8 +29,6 @@ const COLOR_TYPES = new Map<number, [PngColorType, readonly number[]]>([
   [4, ['grey-alpha', [8, 16]]],
   [6, ['rgba', [8, 16]]],
 ]);
-const CHANNELS: Record<PngColorType, number> = { grey: 1, 'grey-alpha': 2, rgb: 3, rgba: 4, indexed: 1 };
-const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]] as const;
 
 /** Signature and IHDR only: cheap enough to run before deciding whether to decode at all. */
 export function readPngHeader(bytes: Uint8Array, name: string): PngHeader {
@@ -69,93 +67,38 @@ export function decodePng(bytes: Uint8Array, name: string, opts: DecodeOptions =
       `${width}x${height} is ${width * height} pixels, over the limit of ${maxPixels} (raise it with --max-pixels)`,
     );
   }
-  // fast-png 8 computes sub-byte Adam7 pass rows as whole bytes per pixel and returns garbage or throws.
+  // Not needed by any tool we know of, and deinterlacing packed pixels is code of its own.
   if (header.interlaced && bitDepth < 8) {
     throw new InputError(name, `interlaced ${bitDepth}-bit PNGs are not supported; re-save it without interlacing`);
   }
-  return toRaster(decodeChecked(bytes, header, name), header, name);
+  if (bitDepth === 8 && !header.interlaced) return decodeRgba8(bytes, header, name);
+  return toRaster(decodeSamples(bytes, header, name), header, name);
 }
 
-/**
- * fast-png's own decoding (samples at the file's channels and depth), after the checks fast-png lacks. For
- * callers that want the file's own layout rather than RGBA, such as grey stack slices.
- */
-export function decodeChecked(bytes: Uint8Array, header: PngHeader, name: string): DecodedPng {
-  checkImageData(bytes, header, name);
-  try {
-    return decode(bytes);
-  } catch (err) {
-    throw new InputError(name, `corrupt PNG (${firstLine(err)})`);
-  }
-}
-
-// fast-png zero-fills image data that stops inside the last row, ignores the zlib checksum and inflates a
-// decompression bomb in full. Walking the chunks and inflating natively, capped at the size IHDR implies,
-// refuses all three before fast-png sees the file.
-function checkImageData(bytes: Uint8Array, header: PngHeader, name: string): void {
-  const { chunks, truncated } = readChunks(bytes);
-  const bad = chunks.find((c) => !c.crcOk);
-  if (bad) throw new InputError(name, `corrupt PNG (bad CRC in ${bad.type} chunk)`);
-  if (truncated) throw new InputError(name, 'truncated PNG (file ends before IEND)');
-  const idat = chunks.filter((c) => c.type === 'IDAT').map((c) => c.data);
-  if (idat.length === 0) throw new InputError(name, 'corrupt PNG (no image data)');
-  if (header.colorType === 'indexed' && !chunks.some((c) => c.type === 'PLTE' && c.data.length > 0)) {
-    throw new InputError(name, 'corrupt PNG (indexed image without a palette)');
-  }
-  const expected = rawSize(header);
-  let raw: Uint8Array;
-  try {
-    raw = inflateSync(idat.length === 1 ? idat[0]! : Buffer.concat(idat), {
-      maxOutputLength: Math.min(expected, kMaxLength),
-    });
-  } catch (err) {
-    const tooLong = (err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE';
-    throw new InputError(name, tooLong ? 'corrupt PNG (more image data than its size allows)' : `corrupt PNG (image data: ${firstLine(err)})`);
-  }
-  if (raw.length < expected) throw new InputError(name, `truncated PNG (image data is ${expected - raw.length} bytes short)`);
-}
-
-/** Bytes of filtered scanlines (one filter byte per row) the image needs once inflated. */
-function rawSize({ width, height, bitDepth, colorType, interlaced }: PngHeader): number {
-  const bits = bitDepth * CHANNELS[colorType];
-  const rows = (w: number, h: number): number => (w > 0 && h > 0 ? h * (1 + Math.ceil((w * bits) / 8)) : 0);
-  if (!interlaced) return rows(width, height);
-  let total = 0;
-  for (const [x0, y0, dx, dy] of ADAM7) total += rows(Math.ceil((width - x0) / dx), Math.ceil((height - y0) / dy));
-  return total;
-}
-
-function toRaster(png: DecodedPng, header: PngHeader, name: string): Raster {
+function toRaster(png: PngSamples, header: PngHeader, name: string): Raster {
   const { width, height, bitDepth, colorType } = header;
   const n = width * height;
-  const src = png.data instanceof Uint8ClampedArray ? new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length) : png.data;
-  if (png.width !== width || png.height !== height || src.length < n * (bitDepth < 8 ? 0 : CHANNELS[colorType])) {
+  const src = png.data;
+  if (src.length < n * (bitDepth < 8 ? 0 : CHANNELS[colorType])) {
     throw new InputError(name, 'corrupt PNG (decoded size does not match the header)');
   }
   const max = bitDepth === 16 ? 0xffff : 0xff;
   let out: Uint8Array | Uint16Array = bitDepth === 16 ? new Uint16Array(4 * n) : new Uint8Array(4 * n);
   let hasAlpha = true;
   if (colorType === 'rgba') {
-    out = src; // already RGBA at the right width; fast-png allocated it for us
+    out = src; // already RGBA, in a buffer of its own
   } else if (colorType === 'grey-alpha') {
     for (let i = 0; i < n; i++) {
       out[4 * i] = out[4 * i + 1] = out[4 * i + 2] = src[2 * i]!;
       out[4 * i + 3] = src[2 * i + 1]!;
     }
   } else if (colorType === 'rgb') {
-    const key = png.transparency && png.transparency.length >= 3 ? png.transparency : undefined;
-    hasAlpha = key !== undefined;
-    for (let i = 0; i < n; i++) {
-      const r = src[3 * i]!, g = src[3 * i + 1]!, b = src[3 * i + 2]!;
-      out[4 * i] = r;
-      out[4 * i + 1] = g;
-      out[4 * i + 2] = b;
-      out[4 * i + 3] = key && r === key[0] && g === key[1] && b === key[2] ? 0 : max;
-    }
+    hasAlpha = png.key !== undefined;
+    rgbToRgba(src, out, n, max, png.key);
   } else if (colorType === 'grey') {
     const samples = unpackRows(src, width, height, bitDepth);
     const scale = bitDepth < 8 ? 255 / ((1 << bitDepth) - 1) : 1; // 255, 85, 17: exact
-    const key = png.transparency?.[0];
+    const key = png.key?.[0];
     hasAlpha = key !== undefined;
     for (let i = 0; i < n; i++) {
       const v = samples[i]!;
@@ -163,23 +106,41 @@ function toRaster(png: DecodedPng, header: PngHeader, name: string): Raster {
       out[4 * i + 3] = v === key ? 0 : max;
     }
   } else {
-    const palette = png.palette ?? [];
-    hasAlpha = palette[0]?.length === 4;
-    const lut = new Uint8Array(4 * palette.length);
-    palette.forEach((e, i) => lut.set([e[0] ?? 0, e[1] ?? 0, e[2] ?? 0, e[3] ?? 255], 4 * i));
+    const lut = png.palette ?? new Uint8Array(0);
+    const size = lut.length / 4;
+    hasAlpha = png.hasTrns;
     const indices = unpackRows(src, width, height, bitDepth);
     // Whole RGBA pixels as one 32-bit word each: byte order in and out is the same, so endianness drops out.
-    const lut32 = new Uint32Array(lut.buffer);
+    const lut32 = new Uint32Array(lut.buffer, lut.byteOffset, size);
     const out32 = new Uint32Array(out.buffer);
     for (let i = 0; i < n; i++) {
       const p = indices[i]!;
-      if (p >= palette.length) {
-        throw new InputError(name, `corrupt PNG (pixel uses palette entry ${p}, palette has ${palette.length})`);
-      }
+      if (p >= size) throw new InputError(name, `corrupt PNG (pixel uses palette entry ${p}, palette has ${size})`);
       out32[i] = lut32[p]!;
     }
   }
   return { width, height, depth: bitDepth === 16 ? 16 : 8, data: out, hasAlpha, source: { bitDepth, colorType } };
+}
+
+/** RGB samples → RGBA; with a tRNS key, exactly the key colour becomes transparent. */
+function rgbToRgba(src: Uint8Array | Uint16Array, out: Uint8Array | Uint16Array, n: number, max: number, key?: readonly number[]): void {
+  if (!key) {
+    for (let i = 0, j = 0; i < n; i++, j += 3) {
+      out[4 * i] = src[j]!;
+      out[4 * i + 1] = src[j + 1]!;
+      out[4 * i + 2] = src[j + 2]!;
+      out[4 * i + 3] = max;
+    }
+    return;
+  }
+  const [k0, k1, k2] = key;
+  for (let i = 0; i < n; i++) {
+    const r = src[3 * i]!, g = src[3 * i + 1]!, b = src[3 * i + 2]!;
+    out[4 * i] = r;
+    out[4 * i + 1] = g;
+    out[4 * i + 2] = b;
+    out[4 * i + 3] = r === k0 && g === k1 && b === k2 ? 0 : max;
+  }
 }
 
 /** One sample per pixel from PNG rows packed MSB-first below 8 bits, each row starting on a byte. */
@@ -197,31 +158,6 @@ function unpackRows(src: Uint8Array | Uint16Array, width: number, height: number
   return out;
 }
 
-/** The inverse of unpackRows; values must be below `limit`. Throws RangeError: this is a caller bug, not input. */
-function packRows(values: ArrayLike<number>, width: number, height: number, depth: 1 | 2 | 4 | 8, limit: number): Uint8Array {
-  const stride = Math.ceil((width * depth) / 8);
-  const out = new Uint8Array(stride * height);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const v = values[y * width + x]!;
-      if (!(v >= 0 && v < limit)) throw new RangeError(`value ${v} at ${x},${y} out of range (must be < ${limit})`);
-      const bit = x * depth;
-      const j = y * stride + (bit >> 3);
-      out[j] = out[j]! | (v << (8 - depth - (bit & 7)));
-    }
-  }
-  return out;
-}
-
-function checkSize(width: number, height: number, length: number, channels: number): void {
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
-    throw new RangeError(`bad image size ${width}x${height}`);
-  }
-  if (length !== width * height * channels) {
-    throw new RangeError(`expected ${width * height * channels} samples for ${width}x${height}, got ${length}`);
-  }
-}
-
 /**
  * An indexed PNG at the smallest bit depth that holds the palette (≤2 → 1, ≤4 → 2, ≤16 → 4, else 8).
  * `paletteRgb` is 3 bytes per entry; `alpha`, one byte per entry, adds a tRNS chunk.
@@ -236,34 +172,13 @@ export function encodeIndexedPng(
   const size = paletteRgb.length / 3;
   if (!Number.isInteger(size) || size < 1 || size > 256) throw new RangeError(`palette must have 1..256 RGB entries`);
   if (alpha && alpha.length !== size) throw new RangeError(`alpha has ${alpha.length} entries, palette ${size}`);
-  checkSize(width, height, indices.length, 1);
   const depth = size <= 2 ? 1 : size <= 4 ? 2 : size <= 16 ? 4 : 8;
-  const palette = Array.from({ length: size }, (_, i) => Array.from(paletteRgb.subarray(3 * i, 3 * i + 3)));
-  const png = encode({ width, height, channels: 1, depth, palette, data: packRows(indices, width, height, depth, size) });
-  return alpha ? withTrns(png, alpha) : png;
-}
-
-// fast-png writes tRNS from the non-opaque entries only, which puts alphas on the wrong entries unless those
-// come first; so we write it ourselves, cut after the last non-opaque entry as the spec allows.
-function withTrns(png: Uint8Array, alpha: Uint8Array): Uint8Array {
-  let end = alpha.length;
-  while (end > 0 && alpha[end - 1] === 255) end--;
-  if (end === 0) return png;
-  const idat = readChunks(png).chunks.find((c) => c.type === 'IDAT');
-  if (!idat) throw new Error('fast-png wrote no IDAT');
-  const trns = makeChunk('tRNS', alpha.subarray(0, end));
-  const out = new Uint8Array(png.length + trns.length);
-  out.set(png.subarray(0, idat.offset));
-  out.set(trns, idat.offset);
-  out.set(png.subarray(idat.offset), idat.offset + trns.length);
-  return out;
+  return encodePng({ width, height, colorType: 'indexed', depth, samples: indices, palette: paletteRgb, limit: size, ...(alpha ? { alpha } : {}) });
 }
 
 /** RGBA interleaved; at depth 8 every sample must fit a byte. */
 export function encodeRgbaPng(width: number, height: number, rgba: Uint8Array | Uint16Array, depth: 8 | 16): Uint8Array {
-  checkSize(width, height, rgba.length, 4);
-  const data = depth === 16 || rgba instanceof Uint8Array ? rgba : packRows(rgba, 4 * width, height, 8, 256);
-  return encode({ width, height, channels: 4, depth, data });
+  return encodePng({ width, height, colorType: 'rgba', depth, samples: rgba });
 }
 
 /** One unpacked grey sample per pixel, each below 2^depth; sub-byte depths are packed here. */
@@ -273,11 +188,8 @@ export function encodeGreyPng(
   grey: Uint8Array | Uint16Array,
   depth: 1 | 2 | 4 | 8 | 16,
 ): Uint8Array {
-  checkSize(width, height, grey.length, 1);
-  const data = depth === 16 ? grey : packRows(grey, width, height, depth, 1 << depth);
-  return encode({ width, height, channels: 1, depth, data });
+  return encodePng({ width, height, colorType: 'grey', depth, samples: grey });
 }
 
-function firstLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? '';
-}
+export { decodeSamples, type PngSamples } from './pngSamples.js';
+export { encodePng, ZLIB_LEVEL, type EncodeImage } from './pngEncode.js';

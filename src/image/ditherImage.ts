@@ -7,10 +7,8 @@ import type { DistanceSpace } from '../color/space.js';
 import type { Raster } from '../formats/raster.js';
 import { orderedPaletteParams, type RgbaImage } from '../kernels/orderedPalette.js';
 import { orderedMixParams } from '../kernels/orderedMix.js';
-import { orderedMix } from '../kernels/orderedMix.gpu.js';
 import { parseMethod } from '../maps/catalogue.js';
 import type { ThresholdMap } from '../maps/thresholdMap.js';
-import { autoPalette } from '../palette/auto.js';
 import type { Palette } from '../palette/palette.js';
 import { parseLockList, resolvePalette } from '../palette/parse.js';
 import { levels, parseCodes, parseLevels, type AlphaMode, type CodePlacement, type LevelsResult } from './levels.js';
@@ -139,6 +137,7 @@ export async function ditherImage(image: Raster | RgbaImage, options: DitherImag
     if (mix === 'yliluoma') {
       if (decideAlpha) throw new InputError('--alpha', `${alpha} is not available with --mix yliluoma; use --alpha keep`);
       const params = orderedMixParams(map, palette.colors, { gammaSpace: options.gammaSpace ?? false });
+      const { orderedMix } = await import('../kernels/orderedMix.gpu.js'); // GPU code: loaded only for this mix
       run = await orderedMix(engine, image, params, chunk);
     } else {
       const params = orderedPaletteParams(map, palette.colors, {
@@ -167,5 +166,6 @@ async function choosePalette(engine: Engine, image: Raster | RgbaImage, options:
     if (lock?.length) throw new InputError('--lock', 'only applies to auto palettes (--palette auto:N)');
     return chosen;
   }
+  const { autoPalette } = await import('../palette/auto.js'); // with its GPU kernels: loaded only for auto:N
   return autoPalette(engine, image as Raster, chosen.auto, lock?.length ? { lock } : {});
 }

@@ -1,14 +1,12 @@
 // The library call behind `--levels`: reduce each channel of a Raster to N codes, deciding in linear light between
 // the two bracketing codes, and encode the result as the smallest PNG that holds it.
-import { encode } from 'fast-png';
 import type { Engine } from '../engine.js';
 import { InputError } from '../errors.js';
-import { encodeGreyPng, encodeRgbaPng } from '../formats/png.js';
+import { encodeGreyPng, encodePng, encodeRgbaPng } from '../formats/png.js';
 import type { Raster } from '../formats/raster.js';
 import { bayer } from '../maps/bayer.js';
 import type { ThresholdMap } from '../maps/thresholdMap.js';
 import { levelCodes, levelsCpu, levelsParams, type CodePlacement, type LevelsChannel, type LevelsParams } from '../kernels/levels.js';
-import { levelsGpu } from '../kernels/levels.gpu.js';
 
 export type { CodePlacement } from '../kernels/levels.js';
 
@@ -151,18 +149,27 @@ export async function levels(engine: Engine, raster: Raster, options: LevelsOpti
   const { params, depth, pick } = planLevels(raster, options);
   const image = { width: raster.width, height: raster.height, data: raster.data };
   const t0 = performance.now();
+  const channels = pick.length as 1 | 2 | 3 | 4;
+  // In this thread the kernel writes only the channels kept; the workers and the GPU write all four.
   const run = await engine.run({
-    cpu: () => ({ codes: levelsCpu(image, params), gpuMs: null }),
-    cpuPool: async (pool) => ({ codes: await pool.levels(image, params), gpuMs: null }),
-    gpu: (gpu) => levelsGpu(gpu, image, params, options),
+    cpu: () => ({ codes: levelsCpu(image, params, 0, image.height, pick), picked: true, gpuMs: null }),
+    cpuPool: async (pool) => ({ codes: await pool.levels(image, params), picked: false, gpuMs: null }),
+    gpu: async (gpu) => ({ ...(await (await import('../kernels/levels.gpu.js')).levelsGpu(gpu, image, params, options)), picked: false }),
   });
   const ms = performance.now() - t0;
-  const channels = pick.length as 1 | 2 | 3 | 4;
   let codes = run.codes;
-  if (channels !== 4) {
+  if (!run.picked && channels !== 4) {
+    // In place (pixel i's codes move down to i·channels, never past unread ones): a fresh array would cost more
+    // than the copy, in page faults, at 4K.
     const n = raster.width * raster.height;
-    codes = new Uint8Array(n * channels);
-    for (let i = 0; i < n; i++) for (let c = 0; c < channels; c++) codes[i * channels + c] = run.codes[4 * i + pick[c]!]!;
+    const [p0 = 0, p1 = 0, p2 = 0] = pick;
+    for (let i = 0, j = 0; i < 4 * n; i += 4, j += channels) {
+      const a = codes[i + p0]!, b = codes[i + p1]!, c = codes[i + p2]!;
+      codes[j] = a;
+      if (channels > 1) codes[j + 1] = b;
+      if (channels > 2) codes[j + 2] = c;
+    }
+    codes = codes.subarray(0, n * channels);
   }
   return { width: raster.width, height: raster.height, channels, depth, codes, backend: engine.backend, ms, gpuMs: run.gpuMs };
 }
@@ -172,5 +179,5 @@ export function encodeLevelsPng(result: LevelsResult): Uint8Array {
   const { width, height, channels, depth, codes } = result;
   if (channels === 1) return encodeGreyPng(width, height, codes, depth);
   if (channels === 4) return encodeRgbaPng(width, height, codes, 8);
-  return encode({ width, height, channels, depth: 8, data: codes });
+  return encodePng({ width, height, colorType: channels === 2 ? 'grey-alpha' : 'rgb', depth: 8, samples: codes });
 }

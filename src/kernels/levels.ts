@@ -122,29 +122,83 @@ export function levelsParams(bits: 8 | 16, map: ThresholdMap, channels: Four<Lev
   return { bits, mapWidth: map.size[0], mapHeight: map.size[1], toLinear, decodeBase, bracket, codes, thresholds, rowBase };
 }
 
+/** Channel c's output code for input sample `s` at effective threshold `t`: the WGSL's per-sample operations. */
+export function levelCode(params: LevelsParams, c: number, s: number, t: number): number {
+  const lin = params.toLinear[params.decodeBase[c]! + s]!;
+  const k = params.bracket[65536 * c + lin]!;
+  const lower = params.codes[256 * c + k]!;
+  const upper = params.codes[256 * c + k + 1]!;
+  const l0 = lower & 0xffff;
+  return ((lin - l0) * 65536 > t * ((upper & 0xffff) - l0) ? upper : lower) >>> 16;
+}
+
+// 8-bit input: a channel's code depends only on the sample and the map cell, so levelCode is tabulated once per
+// (channel, cell) — 256 bytes each, 64 KiB for Bayer 8×8 — and a sample costs one table read.
+const tables = new WeakMap<LevelsParams, Uint8Array>();
+function codeTable(params: LevelsParams): Uint8Array {
+  let table = tables.get(params);
+  if (!table) {
+    const cells = params.mapWidth * params.mapHeight;
+    table = new Uint8Array(4 * cells * 256);
+    for (let c = 0; c < 4; c++) {
+      for (let cell = 0; cell < cells; cell++) {
+        const t = params.thresholds[params.rowBase[c]! + cell]!;
+        const at = (c * cells + cell) * 256;
+        for (let s = 0; s < 256; s++) table[at + s] = levelCode(params, c, s, t);
+      }
+    }
+    tables.set(params, table);
+  }
+  return table;
+}
+
+/** Whether codeTable pays: 8-bit input, and a table no larger than the samples it serves (or 256 KiB). */
+function useTable(params: LevelsParams, samples: number): boolean {
+  return params.bits === 8 && 1024 * params.mapWidth * params.mapHeight <= Math.max(1 << 18, samples);
+}
+
+const ALL_CHANNELS = [0, 1, 2, 3] as const;
+
 /**
  * CPU reference: 4 code bytes per pixel (R, G, B, A: file values) for rows [firstRow, firstRow + rows) of `image`.
- * `firstRow` only matters for the threshold phase; pixels are read from the start of `image.data`.
+ * `firstRow` only matters for the threshold phase; pixels are read from the start of `image.data`. With `pick`,
+ * only those channels, in that order (`pick.length` bytes per pixel): what the output file keeps.
  */
-export function levelsCpu(image: LevelsImage, params: LevelsParams, firstRow = 0, rows = image.height): Uint8Array {
+export function levelsCpu(
+  image: LevelsImage,
+  params: LevelsParams,
+  firstRow = 0,
+  rows = image.height,
+  pick: readonly number[] = ALL_CHANNELS,
+): Uint8Array {
   const { width } = image;
   const src = image.data;
-  const out = new Uint8Array(4 * width * rows);
-  const { toLinear, bracket, codes, thresholds, decodeBase, rowBase, mapWidth, mapHeight } = params;
-  for (let y = 0; y < rows; y++) {
-    const cellRow = ((y + firstRow) % mapHeight) * mapWidth;
-    for (let x = 0; x < width; x++) {
-      const p = y * width + x;
-      const cell = cellRow + (x % mapWidth);
-      for (let c = 0; c < 4; c++) {
-        const lin = toLinear[decodeBase[c]! + src[4 * p + c]!]!;
-        const k = bracket[65536 * c + lin]!;
-        const lower = codes[256 * c + k]!;
-        const upper = codes[256 * c + k + 1]!;
-        const l0 = lower & 0xffff;
-        const t = thresholds[rowBase[c]! + cell]!;
-        out[4 * p + c] = ((lin - l0) * 65536 > t * ((upper & 0xffff) - l0) ? upper : lower) >>> 16;
+  const np = pick.length;
+  const out = new Uint8Array(np * width * rows);
+  const { thresholds, rowBase, mapWidth, mapHeight } = params;
+  const [c0 = 0, c1 = 0, c2 = 0, c3 = 0] = pick;
+  if (useTable(params, out.length)) {
+    const table = codeTable(params);
+    const plane = mapWidth * mapHeight * 256; // one channel's tables
+    const [t0, t1, t2, t3] = [c0 * plane, c1 * plane, c2 * plane, c3 * plane];
+    for (let y = 0, i = 0, j = 0; y < rows; y++) {
+      const rowAt = ((y + firstRow) % mapHeight) * mapWidth * 256;
+      for (let x = 0, mx = 0; x < width; x++, i += 4, j += np) {
+        const at = rowAt + mx * 256;
+        if (++mx === mapWidth) mx = 0;
+        out[j] = table[t0 + at + src[i + c0]!]!;
+        if (np > 1) out[j + 1] = table[t1 + at + src[i + c1]!]!;
+        if (np > 2) out[j + 2] = table[t2 + at + src[i + c2]!]!;
+        if (np > 3) out[j + 3] = table[t3 + at + src[i + c3]!]!;
       }
+    }
+    return out;
+  }
+  for (let y = 0, i = 0, j = 0; y < rows; y++) {
+    const cellRow = ((y + firstRow) % mapHeight) * mapWidth;
+    for (let x = 0; x < width; x++, i += 4) {
+      const cell = cellRow + (x % mapWidth);
+      for (const c of pick) out[j++] = levelCode(params, c, src[i + c]!, thresholds[rowBase[c]! + cell]!);
     }
   }
   return out;

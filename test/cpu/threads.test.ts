@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CpuPool } from '../../src/cpu/pool.js';
 import { Engine } from '../../src/engine.js';
 import type { Raster } from '../../src/formats/raster.js';
-import { planLevels } from '../../src/image/levels.js';
+import { levels, planLevels } from '../../src/image/levels.js';
 import { levelsCpu } from '../../src/kernels/levels.js';
 import { orderedPalette, orderedPaletteParams } from '../../src/kernels/orderedPalette.js';
 import { bayer } from '../../src/maps/bayer.js';
@@ -109,6 +109,27 @@ describe('stack kernels: threaded equals single-threaded', () => {
       });
     }
   }
+});
+
+describe('levels() with threads', () => {
+  // In this thread the kernel writes only the channels the file keeps; the workers write four, compacted after.
+  test('gives what it gives in this thread, for every channel layout', async () => {
+    const [one, two] = await Promise.all([Engine.create({ backend: 'cpu' }), Engine.create({ backend: 'cpu', threads: 2 })]);
+    try {
+      const layouts = [['rgb', false], ['rgba', true], ['grey', false], ['grey-alpha', true]] as const;
+      for (const [colorType, hasAlpha] of layouts) {
+        const r = { ...raster(301, 211, 8, colorType.length), hasAlpha, source: { bitDepth: 8, colorType } };
+        for (const options of [{ levels: [3] }, { levels: [2], gammaSpace: true }, { levels: [6, 7, 4], alpha: 'dither' as const }]) {
+          const [a, b] = [await levels(one, r, options), await levels(two, r, options)];
+          expect([b.channels, b.depth]).toEqual([a.channels, a.depth]);
+          expect(same(b.codes, a.codes), `${colorType} ${JSON.stringify(options)}`).toBe(true);
+        }
+      }
+    } finally {
+      one.destroy();
+      two.destroy();
+    }
+  });
 });
 
 describe('Engine with threads', () => {

@@ -2,7 +2,7 @@ import { encode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
 import { decodePng, readPngHeader } from '../../src/formats/index.js';
 import { makeChunk } from '../../src/formats/pngChunks.js';
-import { craft, ihdr, pack, samples, scanlines } from './helpers.js';
+import { craft, filtered, ihdr, pack, samples, scanlines } from './helpers.js';
 
 const SIZES: [number, number][] = [[1, 1], [3, 2], [7, 3], [9, 5], [33, 4]];
 
@@ -113,6 +113,61 @@ describe('indexed', () => {
       }
     }
   }
+});
+
+describe('large 8-bit images (decoded in place, in zlib\'s buffer)', () => {
+  const w = 203, h = 61, n = w * h;
+  for (const [type, channels, label] of [[0, 1, 'grey'], [4, 2, 'grey-alpha'], [2, 3, 'rgb'], [6, 4, 'rgba'], [3, 1, 'indexed']] as const) {
+    it(`${label}${type === 4 || type === 6 ? '' : ' with tRNS'}`, () => {
+      const v = Uint8Array.from(samples(n * channels, type === 3 ? 7 : 256, 40 + type));
+      const plte = Uint8Array.from(samples(21, 256, 3));
+      const alpha = Uint8Array.of(0, 128, 255, 9);
+      const key = type === 0 ? [v[5]!] : type === 2 ? [v[30]!, v[31]!, v[32]!] : [];
+      const trns = type === 3 ? alpha : Uint8Array.from(key.flatMap((k) => [0, k]));
+      const extra = type === 3 ? [makeChunk('PLTE', plte), makeChunk('tRNS', trns)] : trns.length ? [makeChunk('tRNS', trns)] : [];
+      const r = decodePng(craft(ihdr(w, h, 8, type), scanlines(v, h), extra), 'big.png');
+      const want = new Uint8Array(4 * n);
+      for (let p = 0; p < n; p++) {
+        const s = Array.from(v.subarray(channels * p, channels * (p + 1)));
+        const rgba =
+          type === 3 ? [...plte.subarray(3 * s[0]!, 3 * s[0]! + 3), alpha[s[0]!] ?? 255]
+          : type === 0 ? [s[0]!, s[0]!, s[0]!, s[0] === key[0] ? 0 : 255]
+          : type === 4 ? [s[0]!, s[0]!, s[0]!, s[1]!]
+          : type === 2 ? [...s, s.every((x, c) => x === key[c]) ? 0 : 255]
+          : s;
+        want.set(rgba, 4 * p);
+      }
+      expect(r.hasAlpha).toBe(true);
+      expect(r.data).toEqual(want);
+    });
+  }
+});
+
+describe('row filters', () => {
+  // Each case: colour type, bit depth, bytes per pixel; rows cycle through filters 0-4 (and back, so that each
+  // filter follows each other one), so every filter meets both a filtered and an unfiltered row above it.
+  // Large images also check 8-bit decoding in place, in zlib's own buffer (small ones come from node's pool).
+  const cases = [
+    [0, 8, 1, 'grey'], [4, 8, 2, 'grey-alpha'], [2, 8, 3, 'rgb'], [6, 8, 4, 'rgba'], [3, 8, 1, 'indexed'],
+    [2, 16, 6, 'rgb'], [6, 16, 8, 'rgba'], [0, 1, 1, 'grey'], [3, 4, 1, 'indexed'],
+  ] as const;
+  for (const [type, depth, bpp, label] of cases) for (const [w, h] of [[11, 12], [150, 40]] as const) {
+    it(`${label} ${depth}-bit ${w}x${h} decodes the same whatever the filters`, () => {
+      const channels = [1, 0, 3, 1, 2, 0, 4][type]!;
+      const stride = Math.ceil((w * depth * channels) / 8);
+      const packed = Uint8Array.from(samples(stride * h, type === 3 && depth === 8 ? 16 : 256, depth + type));
+      const extra = type === 3 ? [makeChunk('PLTE', Uint8Array.from(samples(48, 256, 5)))] : [];
+      const plain = decodePng(craft(ihdr(w, h, depth, type), scanlines(packed, h), extra), 'a.png');
+      const png = craft(ihdr(w, h, depth, type), filtered(packed, h, bpp, [0, 1, 2, 3, 4, 3, 2, 1, 4, 0, 2]), extra);
+      expect(decodePng(png, 'f.png')).toEqual(plain);
+    });
+  }
+
+  it('a bad filter type is a one-line InputError', () => {
+    const raw = scanlines(new Uint8Array(6), 2);
+    raw[4] = 5; // the second row's filter byte
+    expect(() => decodePng(craft(ihdr(3, 2, 8, 0), raw), 'f.png')).toThrow(/^f\.png: corrupt PNG \(.*filter/);
+  });
 });
 
 describe('interlaced (Adam7)', () => {

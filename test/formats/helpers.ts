@@ -49,3 +49,27 @@ export function scanlines(packed: Uint8Array, height: number): Uint8Array {
   for (let y = 0; y < height; y++) out.set(packed.subarray(y * stride, (y + 1) * stride), y * (stride + 1) + 1);
   return out;
 }
+
+/**
+ * Scanlines from packed rows, row y filtered with filters[y % n] by the spec's forward filters (written out here,
+ * independently of any decoder); `bpp` is bytes per complete pixel, at least 1.
+ */
+export function filtered(packed: Uint8Array, height: number, bpp: number, filters: readonly number[]): Uint8Array {
+  const stride = packed.length / height;
+  const out = new Uint8Array((stride + 1) * height);
+  for (let y = 0; y < height; y++) {
+    const f = filters[y % filters.length]!;
+    const cur = packed.subarray(y * stride, (y + 1) * stride);
+    const prev = y > 0 ? packed.subarray((y - 1) * stride, y * stride) : new Uint8Array(stride);
+    out[y * (stride + 1)] = f;
+    for (let i = 0; i < stride; i++) {
+      const a = i >= bpp ? cur[i - bpp]! : 0, b = prev[i]!, c = i >= bpp ? prev[i - bpp]! : 0;
+      const p = a + b - c;
+      const pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+      const paeth = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+      const pred = [0, a, b, (a + b) >> 1, paeth][f]!;
+      out[y * (stride + 1) + 1 + i] = (cur[i]! - pred) & 255;
+    }
+  }
+  return out;
+}

@@ -1,6 +1,6 @@
 // Output layers → PNG. 8- and 16-bit grey go through pngjs (node's native zlib, filter 0, Z_RLE): fast-png's
 // encoder (fflate, JS) takes 4-6x longer there, and 8-bit grey is what printers read (SL1) at up to 94M pixels
-// a layer. pngjs writes no sub-byte or indexed PNGs, so those use the project's encoders (fast-png).
+// a layer. pngjs writes no sub-byte or indexed PNGs, so those use the project's encoders (formats/pngEncode).
 import { constants } from 'node:zlib';
 import pngjs, { type PNG } from 'pngjs';
 import { encodeGreyPng, encodeIndexedPng } from '../../formats/png.js';

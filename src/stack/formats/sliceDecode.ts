@@ -1,9 +1,9 @@
-// Slice decoding with the project's PNG codec: decodePng (fast-png behind full checks of the file), except for
-// the slicers' own format, 8- and 16-bit grey without interlacing. decodePng would expand those to RGBA (4x
-// the layer) only for us to take one channel back; each worker holds such garbage until its next GC, which
-// took memory.test.ts past its bound. So they go to fast-png directly, after the checks decodePng makes first.
+// Slice decoding with the project's PNG codec: decodePng, except for the slicers' own format, 8- and 16-bit grey
+// without interlacing. decodePng would expand those to RGBA (4x the layer) only for us to take one channel back;
+// each worker holds such garbage until its next GC, which took memory.test.ts past its bound. So they take the
+// file's own samples (decodeSamples), after the same checks decodePng makes.
 import { InputError } from '../../errors.js';
-import { decodeChecked, decodePng, readPngHeader, type PngHeader } from '../../formats/png.js';
+import { decodePng, decodeSamples, readPngHeader, type PngHeader } from '../../formats/png.js';
 
 export interface DecodedSlice {
   width: number;
@@ -67,10 +67,9 @@ function firstChannel(rgba: Uint8Array | Uint16Array): Uint8Array | Uint16Array 
 
 /** The one-channel samples of an 8- or 16-bit grey PNG, with decodePng's checks and messages. */
 function greySamples(bytes: Uint8Array, h: PngHeader, name: string): Uint8Array | Uint16Array {
-  const png = decodeChecked(bytes, h, name);
-  const data = png.data instanceof Uint8ClampedArray ? new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length) : png.data;
-  if (png.width !== h.width || png.height !== h.height || png.channels !== 1 || data.length !== h.width * h.height) {
+  const png = decodeSamples(bytes, h, name);
+  if (png.width !== h.width || png.height !== h.height || png.channels !== 1 || png.data.length !== h.width * h.height) {
     throw new InputError(name, 'corrupt PNG (decoded size does not match the header)');
   }
-  return data;
+  return png.data;
 }

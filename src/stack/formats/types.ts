@@ -59,7 +59,7 @@ export interface PngEncoding {
   minGreyDepth?: 1 | 2 | 4 | 8 | 16;
   /**
    * zlib level for 8- and 16-bit grey image data (default 6; the strategy is Z_RLE, fast on dithered noise and
-   * good on slices). Sub-byte grey and indexed PNGs come from fast-png at its own level.
+   * good on slices). Sub-byte grey and indexed PNGs are written at the project's own level (ZLIB_LEVEL).
    */
   zlibLevel?: number;
 }
