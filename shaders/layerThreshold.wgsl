@@ -8,6 +8,8 @@
 // absolute row firstRow). Input samples are the layers' voxels concatenated; output words are per layer, each
 // layer padded to whole words.
 
+//!include mapCursor
+
 struct GreyParams {
   width: u32,
   rows: u32,        // rows of each layer in this dispatch
@@ -61,18 +63,19 @@ const RUN: u32 = 32u;
 
 // Where a run of RUN consecutive voxels starts: its layer (l ≥ layers: nothing to do), first voxel, length,
 // and its position in the layer's map. Shared by both entry points.
-struct Run { l: u32, v0: u32, n: u32, voxels: u32, x: u32, y: u32, row: u32, mx: u32 }
+struct Run { l: u32, v0: u32, n: u32, voxels: u32, tile: MapTile, at: MapCursor }
 
 fn runAt(run: u32, width: u32, rows: u32, firstRow: u32, layers: u32) -> Run {
   let voxels = width * rows;
   let runs = (voxels + RUN - 1u) / RUN;
   let l = run / runs;
-  if (l >= layers) { return Run(l, 0u, 0u, voxels, 0u, 0u, 0u, 0u); }
+  let none = MapTile(0u, 1u, 1u, 0u);
+  if (l >= layers) { return Run(l, 0u, 0u, voxels, none, MapCursor(0u, 0u, 0u, 0u)); }
   let v0 = (run - l * runs) * RUN;
   let m = layerMaps[l];
+  let tile = MapTile(m.x, m.y, m.z, firstRow);
   let y = v0 / width;
-  let x = v0 - y * width;
-  return Run(l, v0, min(RUN, voxels - v0), voxels, x, y, m.x + ((y + firstRow) % m.z) * m.y, x % m.y);
+  return Run(l, v0, min(RUN, voxels - v0), voxels, tile, mapCursor(v0 - y * width, y, tile));
 }
 
 
@@ -83,34 +86,21 @@ fn greyLevels(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
   let l = r.l;
   let v0 = r.v0;
   let n = r.n;
-  let voxels = r.voxels;
-  let m = layerMaps[l];
-  var y = r.y;
-  var x = r.x;
-  var row = r.row;
-  var mx = r.mx;
-  let at = l * voxels + v0;
+  var c = r.at;
+  let at = l * r.voxels + v0;
   let outAt = l * gp.outWords + select(v0 / 4u, v0 / 32u, gp.packBits == 1u);
   var packed = 0u;
   for (var k = 0u; k < RUN; k++) {
     if (k < n) {
       let num = greySample(at + k) * gp.steps;
       let code = num / 65535u;
-      let up = select(0u, 1u, num - code * 65535u > thresholds[row + mx]);
+      let up = select(0u, 1u, num - code * 65535u > thresholds[mapCell(c)]);
       if (gp.packBits == 1u) {
         packed |= (code + up) << k;
       } else {
         packed |= (code + up) << (8u * (k & 3u));
       }
-      x += 1u;
-      mx += 1u;
-      if (mx == m.y) { mx = 0u; }
-      if (x == gp.width) {
-        x = 0u;
-        mx = 0u;
-        y += 1u;
-        row = m.x + ((y + gp.firstRow) % m.z) * m.y;
-      }
+      mapStep(&c, gp.width, r.tile);
     }
     // Bytes: a word is complete every 4 voxels; the last one of the layer may be partial.
     if (gp.packBits == 0u && (k & 3u) == 3u) {
@@ -179,27 +169,14 @@ fn materialFractions(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num
   let l = r.l;
   let v0 = r.v0;
   let n = r.n;
-  let voxels = r.voxels;
-  let m = layerMaps[l];
-  var y = r.y;
-  var x = r.x;
-  var row = r.row;
-  var mx = r.mx;
-  let at = l * voxels + v0;
+  var c = r.at;
+  let at = l * r.voxels + v0;
   let outAt = l * fp.outWords + v0 / 4u;
   var packed = 0u;
   for (var k = 0u; k < RUN; k++) {
     if (k < n) {
-      packed |= material(at + k, thresholds[row + mx]) << (8u * (k & 3u));
-      x += 1u;
-      mx += 1u;
-      if (mx == m.y) { mx = 0u; }
-      if (x == fp.width) {
-        x = 0u;
-        mx = 0u;
-        y += 1u;
-        row = m.x + ((y + fp.firstRow) % m.z) * m.y;
-      }
+      packed |= material(at + k, thresholds[mapCell(c)]) << (8u * (k & 3u));
+      mapStep(&c, fp.width, r.tile);
     }
     if ((k & 3u) == 3u) {
       if (k - 3u < n) { materialOut[outAt + k / 4u] = packed; }

@@ -5,6 +5,7 @@
 // luminance order. Integers and host tables only, so the CPU reference gives the same bits. Four pixels per
 // invocation, four indices per u32, pixel 0 in the low byte.
 //!include rgbaPixels
+//!include mapCursor
 
 struct Params {
   width: u32,       // image width in pixels
@@ -89,16 +90,15 @@ fn orderedMix(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
   let word = gid.y * groups.x * WORKGROUP + gid.x;
   let p0 = word * 4u;
   if (p0 >= params.pixelCount) { return; }
-  var y = p0 / params.width;
-  var x = p0 - y * params.width;
+  let tile = MapTile(0u, params.mapWidth, params.mapHeight, params.firstRow);
+  let y = p0 / params.width;
+  var c = mapCursor(p0 - y * params.width, y, tile);
   var packed = 0u;
   for (var k = 0u; k < 4u; k++) {
     let p = p0 + k;
     if (p >= params.pixelCount) { break; }
-    let cell = ((y + params.firstRow) % params.mapHeight) * params.mapWidth + x % params.mapWidth;
-    packed |= mixIndex(codes(p), thresholds[cell]) << (8u * k);
-    x += 1u;
-    if (x == params.width) { x = 0u; y += 1u; }
+    packed |= mixIndex(codes(p), thresholds[mapCell(c)]) << (8u * k);
+    mapStep(&c, params.width, tile);
   }
   indices[word] = packed;
 }

@@ -7,6 +7,7 @@
 // invocation, four indices per u32.
 //!include colorSpace
 //!include rgbaPixels
+//!include mapCursor
 
 struct Params {
   width: u32,            // image width in pixels
@@ -95,17 +96,15 @@ fn orderedPalette(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
   let word = gid.y * groups.x * WORKGROUP + gid.x;
   let p0 = word * 4u;
   if (p0 >= params.pixelCount) { return; }
-  var y = p0 / params.width;
-  var x = p0 - y * params.width;
-  // The map position advances with x; the divisions are paid once per invocation, not per pixel.
-  var mx = x % params.mapWidth;
-  var mapRow = ((y + params.firstRow) % params.mapHeight) * params.mapWidth;
+  let tile = MapTile(0u, params.mapWidth, params.mapHeight, params.firstRow);
+  let y = p0 / params.width;
+  var c = mapCursor(p0 - y * params.width, y, tile);
   var packed = 0u;
   for (var k = 0u; k < 4u; k++) {
     let p = p0 + k;
     if (p >= params.pixelCount) { break; }
     let px = fetch(p);
-    let cell = cells[mapRow + mx];
+    let cell = cells[mapCell(c)];
     var index = params.transparent;
     if (i32(px.w) >= cell.y) {
       let lin = vec3<i32>(i32(toLinear[px.x]), i32(toLinear[px.y]), i32(toLinear[px.z]));
@@ -116,15 +115,7 @@ fn orderedPalette(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
       }
     }
     packed |= index << (8u * k);
-    x += 1u;
-    mx += 1u;
-    if (mx == params.mapWidth) { mx = 0u; }
-    if (x == params.width) {
-      x = 0u;
-      mx = 0u;
-      y += 1u;
-      mapRow = ((y + params.firstRow) % params.mapHeight) * params.mapWidth;
-    }
+    mapStep(&c, params.width, tile);
   }
   indices[word] = packed;
 }
