@@ -61,38 +61,33 @@ fn greySample(i: u32) -> u32 {
 // one output word of bits, or 8 words of bytes.
 const RUN: u32 = 32u;
 
-// Where a run of RUN consecutive voxels starts: its layer (l ≥ layers: nothing to do), first voxel, length,
-// and its position in the layer's map. Shared by both entry points.
-struct Run { l: u32, v0: u32, n: u32, voxels: u32, tile: MapTile, at: MapCursor }
+// Where a run of RUN consecutive voxels starts: its layer (l ≥ layers: nothing to do), its first voxel among
+// the dispatch's input samples and in its layer's output, its length, and its position in the layer's map.
+// Shared by both entry points.
+struct Run { l: u32, first: u32, v0: u32, n: u32, tile: MapTile, at: MapCursor }
 
 fn runAt(run: u32, width: u32, rows: u32, firstRow: u32, layers: u32) -> Run {
   let voxels = width * rows;
   let runs = (voxels + RUN - 1u) / RUN;
   let l = run / runs;
   let none = MapTile(0u, 1u, 1u, 0u);
-  if (l >= layers) { return Run(l, 0u, 0u, voxels, none, MapCursor(0u, 0u, 0u, 0u)); }
+  if (l >= layers) { return Run(l, 0u, 0u, 0u, none, MapCursor(0u, 0u, 0u, 0u)); }
   let v0 = (run - l * runs) * RUN;
   let m = layerMaps[l];
   let tile = MapTile(m.x, m.y, m.z, firstRow);
-  let y = v0 / width;
-  return Run(l, v0, min(RUN, voxels - v0), voxels, tile, mapCursor(v0 - y * width, y, tile));
+  return Run(l, l * voxels + v0, v0, min(RUN, voxels - v0), tile, cursorAt(v0, width, tile));
 }
-
 
 @compute @workgroup_size(WORKGROUP)
 fn greyLevels(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let r = runAt(gid.y * groups.x * WORKGROUP + gid.x, gp.width, gp.rows, gp.firstRow, gp.layers);
   if (r.l >= gp.layers) { return; }
-  let l = r.l;
-  let v0 = r.v0;
-  let n = r.n;
   var c = r.at;
-  let at = l * r.voxels + v0;
-  let outAt = l * gp.outWords + select(v0 / 4u, v0 / 32u, gp.packBits == 1u);
+  let outAt = r.l * gp.outWords + select(r.v0 / 4u, r.v0 / 32u, gp.packBits == 1u);
   var packed = 0u;
   for (var k = 0u; k < RUN; k++) {
-    if (k < n) {
-      let num = greySample(at + k) * gp.steps;
+    if (k < r.n) {
+      let num = greySample(r.first + k) * gp.steps;
       let code = num / 65535u;
       let up = select(0u, 1u, num - code * 65535u > thresholds[mapCell(c)]);
       if (gp.packBits == 1u) {
@@ -104,7 +99,7 @@ fn greyLevels(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
     }
     // Bytes: a word is complete every 4 voxels; the last one of the layer may be partial.
     if (gp.packBits == 0u && (k & 3u) == 3u) {
-      if (k - 3u < n) { greyOut[outAt + k / 4u] = packed; }
+      if (k - 3u < r.n) { greyOut[outAt + k / 4u] = packed; }
       packed = 0u;
     }
   }
@@ -166,20 +161,16 @@ fn material(i: u32, t: u32) -> u32 {
 fn materialFractions(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let r = runAt(gid.y * groups.x * WORKGROUP + gid.x, fp.width, fp.rows, fp.firstRow, fp.layers);
   if (r.l >= fp.layers) { return; }
-  let l = r.l;
-  let v0 = r.v0;
-  let n = r.n;
   var c = r.at;
-  let at = l * r.voxels + v0;
-  let outAt = l * fp.outWords + v0 / 4u;
+  let outAt = r.l * fp.outWords + r.v0 / 4u;
   var packed = 0u;
   for (var k = 0u; k < RUN; k++) {
-    if (k < n) {
-      packed |= material(at + k, thresholds[mapCell(c)]) << (8u * (k & 3u));
+    if (k < r.n) {
+      packed |= material(r.first + k, thresholds[mapCell(c)]) << (8u * (k & 3u));
       mapStep(&c, fp.width, r.tile);
     }
     if ((k & 3u) == 3u) {
-      if (k - 3u < n) { materialOut[outAt + k / 4u] = packed; }
+      if (k - 3u < r.n) { materialOut[outAt + k / 4u] = packed; }
       packed = 0u;
     }
   }

@@ -20,6 +20,12 @@ fn mapCursor(x: u32, y: u32, t: MapTile) -> MapCursor {
   return MapCursor(x, y, x % t.width, t.base + ((y + t.firstRow) % t.height) * t.width);
 }
 
+/** The cursor at element `i` of row-major rows of `width`. */
+fn cursorAt(i: u32, width: u32, t: MapTile) -> MapCursor {
+  let y = i / width;
+  return mapCursor(i - y * width, y, t);
+}
+
 fn mapCell(c: MapCursor) -> u32 { return c.row + c.mx; }
 
 /** One pixel on along a row of `width`; after the last one, the start of the next row. */

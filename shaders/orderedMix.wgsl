@@ -91,8 +91,7 @@ fn orderedMix(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
   let p0 = word * 4u;
   if (p0 >= params.pixelCount) { return; }
   let tile = MapTile(0u, params.mapWidth, params.mapHeight, params.firstRow);
-  let y = p0 / params.width;
-  var c = mapCursor(p0 - y * params.width, y, tile);
+  var c = cursorAt(p0, params.width, tile);
   var packed = 0u;
   for (var k = 0u; k < 4u; k++) {
     let p = p0 + k;

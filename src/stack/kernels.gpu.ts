@@ -198,6 +198,11 @@ async function runPieces(gpu: GpuHandle, job: Job, opts: LayerRunOptions): Promi
   return { data: out, layerStride: stride, bitsPerVoxel: job.bits, gpuMs };
 }
 
+/** The uniform members both stack kernels share (GreyParams and FractionParams in the WGSL). */
+function pieceParams(width: number, bytesPerSample: number, p: Piece, outWords: number): Record<string, number> {
+  return { width, rows: p.rows, firstRow: p.row, layers: p.layers, wide: bytesPerSample === 2 ? 1 : 0, outWords };
+}
+
 export async function greyLevelsGpu(gpu: GpuHandle, layers: GreyLayers, maps: LayerMaps, levels: number, opts: LayerRunOptions = {}): Promise<LayerOutput> {
   checkLevels(levels);
   checkLayers(layers, layers.data.length, 'greyLevels');
@@ -214,16 +219,7 @@ export async function greyLevelsGpu(gpu: GpuHandle, layers: GreyLayers, maps: La
       bits,
       names: { out: 'greyOut', input: 'grey', params: 'gp' },
       input: (rec, _p, v0, n) => rec.input(data.subarray(v0, v0 + n), 'grey'),
-      params: (p, outWords) => ({
-        width,
-        rows: p.rows,
-        firstRow: p.row,
-        layers: p.layers,
-        wide: b === 2 ? 1 : 0,
-        steps: levels - 1,
-        packBits: bits === 1 ? 1 : 0,
-        outWords,
-      }),
+      params: (p, outWords) => ({ ...pieceParams(width, b, p, outWords), steps: levels - 1, packBits: bits === 1 ? 1 : 0 }),
     },
     opts,
   );
@@ -256,14 +252,9 @@ export async function materialFractionsGpu(gpu: GpuHandle, layers: FractionLayer
         return rec.input(scratch.subarray(0, k * block), 'fractions');
       },
       params: (p, outWords) => ({
-        width,
-        rows: p.rows,
-        firstRow: p.row,
-        layers: p.layers,
-        wide: b === 2 ? 1 : 0,
+        ...pieceParams(width, b, p, outWords),
         materials: k,
         rgba: rgba ? 1 : 0,
-        outWords,
         channelWords: rgba ? 0 : round4(p.layers * p.rows * width * b) / 4,
       }),
     },
