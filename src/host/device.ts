@@ -29,7 +29,9 @@ async function nodeGpu(): Promise<GPU | null> {
   }
   // Dawn's constants (GPUBufferUsage, GPUMapMode, ...) as globals, without clobbering any that exist.
   for (const [k, v] of Object.entries(mod.globals)) if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
-  g[DAWN_KEY] = mod.create([]);
+  // Dawn rounds timestamps down to 2^16 ns by default (a browser's guard against timing attacks): every kernel
+  // time would be a multiple of 65.5 µs, which hides a real GPU's sub-millisecond kernels. A CLI has no such threat.
+  g[DAWN_KEY] = mod.create(['disable-dawn-features=timestamp_quantization']);
   return g[DAWN_KEY];
 }
 
