@@ -4,7 +4,9 @@
 //   Perceptual choice of colours, linear-light choice of how often: the mean is preserved along A→B.
 // - offset: add the threshold map's offset in linear light, then take the nearest colour (the classic method).
 // Integers only, so the CPU reference (src/kernels/orderedPalette.ts) gives the same bits. Four pixels per
-// invocation, four indices per u32.
+// invocation, four indices per u32. The pair rule's work before the threshold test depends on the colour alone:
+// for 8-bit pixels it is done once per colour and kept in a device table (`splits`), so a warm call reads one
+// word per pixel.
 //!include colorSpace
 //!include rgbaPixels
 //!include mapCursor
@@ -20,6 +22,7 @@ struct Params {
   gridDim: u32,          // nearest-colour grid: cells per axis (see src/kernels/nearestGrid.ts)
   pair: u32,             // 1: the pair rule, 0: the offset rule
   paletteSize: u32,
+  cached: u32,           // 1: the pair rule on 8-bit pixels, through `splits`
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -33,6 +36,9 @@ struct Params {
 // word per cell (start << 9 | count) into the candidate lists that follow.
 @group(0) @binding(5) var<storage, read> nearestGrid: array<u32>;
 @group(0) @binding(6) var<storage, read_write> indices: array<u32>; // 4 per word, pixel 0 in the low byte
+// With `cached`: per 8-bit colour r | g << 8 | b << 16, its pair split + 1 (0: not computed yet). It lives on the
+// device across calls with the same palette (src/kernels/splitCache.ts): the split does not depend on the map.
+@group(0) @binding(7) var<storage, read_write> splits: array<atomic<u32>>;
 
 const WORKGROUP: u32 = 64u;
 
@@ -58,8 +64,9 @@ fn nearest(lin: vec3<i32>) -> u32 {
   return best;
 }
 
-// The pair rule. `t` is the cell's threshold in Q16.
-fn pairPick(lin: vec3<i32>, t: i32) -> u32 {
+// The pair rule with the threshold left open, as A | B << 8 | (T − 1) << 16: the pixel becomes B iff t < T
+// (A = B, T = 1 where one colour wins at every threshold). Mirrors pairSplit in the CPU reference.
+fn pairSplit(lin: vec3<i32>) -> u32 {
   let a = nearest(lin);
   let A = palette[params.paletteSize + a].xyz;
   let e = lin - A;
@@ -71,18 +78,50 @@ fn pairPick(lin: vec3<i32>, t: i32) -> u32 {
     b = nearest(clamp(A + s, vec3<i32>(0), vec3<i32>(65535)));
     if (all((abs(s) >= vec3<i32>(65536)) | (e == vec3<i32>(0)))) { break; }
   }
-  if (b == a) { return a; }
+  if (b == a) { return a | (a << 8u); }
   let d = (palette[params.paletteSize + b].xyz - A) >> vec3<u32>(4u);
   let num = dot(e >> vec3<u32>(4u), d);
   let den = dot(d, d);
-  if (den == 0 || num <= 0) { return a; }
-  if (num >= den) { return b; }
-  // b iff num / den > t / 65536, i.e. num·65536 > t·den, compared exactly without 64-bit integers:
-  // with den = dh·65536 + dl, that is (num − t·dh)·65536 > t·dl.
-  let diff = num - t * (den >> 16u);
-  if (diff <= 0) { return a; }
-  if (diff >= 65536) { return b; }
-  return select(a, b, (u32(diff) << 16u) > u32(t) * u32(den & 0xffff));
+  if (den == 0 || num <= 0) { return a | (a << 8u); }
+  if (num >= den) { return b | (b << 8u); }
+  // T = ceil(num·65536 / den) by long division: 0 < num < den < 2^26, so 2·r stays below 2^27.
+  var q = 0u;
+  var r = u32(num);
+  for (var i = 0u; i < 16u; i++) {
+    r <<= 1u;
+    q <<= 1u;
+    if (r >= u32(den)) { r -= u32(den); q |= 1u; }
+  }
+  return a | (b << 8u) | ((q + select(0u, 1u, r != 0u) - 1u) << 16u);
+}
+
+/** The index a split gives at threshold `t` (Q16): B iff t < T. */
+fn splitPick(split: u32, t: i32) -> u32 {
+  return select(split & 0xffu, (split >> 8u) & 0xffu, u32(t) <= split >> 16u);
+}
+
+// An 8-bit pixel's split through the cache: computed by the first invocation that meets its colour, then read.
+// Racing invocations store the same word, and atomics make the race well defined.
+fn cachedSplit(px: vec4<u32>) -> u32 {
+  let key = px.x | (px.y << 8u) | (px.z << 16u);
+  var stored = atomicLoad(&splits[key]);
+  if (stored == 0u) {
+    stored = pairSplit(linearOf(px)) + 1u;
+    atomicStore(&splits[key], stored);
+  }
+  return stored - 1u;
+}
+
+fn linearOf(px: vec4<u32>) -> vec3<i32> {
+  return vec3<i32>(i32(toLinear[px.x]), i32(toLinear[px.y]), i32(toLinear[px.z]));
+}
+
+/** An opaque pixel's index; `v` is its map cell's value (pair rule: threshold; offset rule: offset). */
+fn pick(px: vec4<u32>, v: i32) -> u32 {
+  if (params.cached == 1u) { return splitPick(cachedSplit(px), v); }
+  let lin = linearOf(px);
+  if (params.pair == 1u) { return splitPick(pairSplit(lin), v); }
+  return nearest(clamp(lin + vec3<i32>(v), vec3<i32>(0), vec3<i32>(65535)));
 }
 
 // The pixel with alpha on a 16-bit scale, so one alpha cut serves both depths.
@@ -105,14 +144,7 @@ fn orderedPalette(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
     let px = fetch(p);
     let cell = cells[mapCell(c)];
     var index = params.transparent;
-    if (i32(px.w) >= cell.y) {
-      let lin = vec3<i32>(i32(toLinear[px.x]), i32(toLinear[px.y]), i32(toLinear[px.z]));
-      if (params.pair == 1u) {
-        index = pairPick(lin, cell.x);
-      } else {
-        index = nearest(clamp(lin + vec3<i32>(cell.x), vec3<i32>(0), vec3<i32>(65535)));
-      }
-    }
+    if (i32(px.w) >= cell.y) { index = pick(px, cell.x); }
     packed |= index << (8u * k);
     mapStep(&c, params.width, tile);
   }

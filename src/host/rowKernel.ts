@@ -13,6 +13,8 @@ export interface RowKernelSpec {
   readonly image: { readonly width: number; readonly height: number; readonly data: Uint8Array | Uint8ClampedArray | Uint16Array };
   /** Tables the kernel reads, uploaded once for all chunks (WGSL binding name → data). */
   readonly tables: Readonly<Record<string, ArrayBufferView>>;
+  /** Device buffers the kernel binds as they are (WGSL binding name → buffer), e.g. a cache kept across calls. */
+  readonly buffers?: Readonly<Record<string, GPUBufferBinding>>;
   /** The WGSL name of the output binding, and the bytes it holds per pixel (packed into u32 words). */
   readonly output: { readonly name: string; readonly bytesPerPixel: 1 | 4 };
   /** Uniform values for one chunk. */
@@ -44,7 +46,7 @@ export async function runRowKernel(gpu: GpuHandle, spec: RowKernelSpec): Promise
         if (spec.poison !== undefined) rec.upload(out, new Uint32Array(words).fill(spec.poison));
         rec.dispatch({
           kernel: spec.kernel,
-          buffers: { pixels: rec.input(src, 'pixels'), ...tables.buffers, [spec.output.name]: { buffer: out, offset: 0, size: words * 4 } },
+          buffers: { pixels: rec.input(src, 'pixels'), ...tables.buffers, ...spec.buffers, [spec.output.name]: { buffer: out, offset: 0, size: words * 4 } },
           uniforms: spec.uniforms({ ...chunk, pixelCount }),
           workgroups: Math.ceil(pixelCount / spec.pixelsPerWorkgroup),
         });

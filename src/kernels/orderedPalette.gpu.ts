@@ -3,6 +3,7 @@ import { spaceUniform } from '../color/space.js';
 import type { GpuHandle } from '../host/device.js';
 import { getKernel } from '../host/pipelines.js';
 import { runRowKernel } from '../host/rowKernel.js';
+import { leaseSplits } from './splitCache.js';
 import { inputTable, type OrderedPaletteParams, type RgbaImage } from './orderedPalette.js';
 
 export interface GpuRunOptions {
@@ -19,6 +20,24 @@ export interface GpuRunResult {
 
 export async function orderedPaletteGpu(gpu: GpuHandle, image: RgbaImage, params: OrderedPaletteParams, options: GpuRunOptions = {}): Promise<GpuRunResult> {
   const wide = image.data instanceof Uint16Array;
+  const splits = params.pair && !wide ? leaseSplits(gpu.device, params) : null;
+  try {
+    return await run(gpu, image, params, options, splits?.buffer ?? null);
+  } finally {
+    splits?.release();
+  }
+}
+
+// Without a split table the binding still needs a buffer; the kernel never reads it then.
+const unused = new WeakMap<GPUDevice, GPUBuffer>();
+function placeholder(device: GPUDevice): GPUBuffer {
+  let b = unused.get(device);
+  if (!b) unused.set(device, (b = device.createBuffer({ label: 'no-splits', size: 4, usage: GPUBufferUsage.STORAGE })));
+  return b;
+}
+
+async function run(gpu: GpuHandle, image: RgbaImage, params: OrderedPaletteParams, options: GpuRunOptions, splits: GPUBuffer | null): Promise<GpuRunResult> {
+  const wide = image.data instanceof Uint16Array;
   const { output, gpuMs } = await runRowKernel(gpu, {
     kernel: await getKernel(gpu.device, 'orderedPalette', 'orderedPalette'),
     image,
@@ -29,6 +48,7 @@ export async function orderedPaletteGpu(gpu: GpuHandle, image: RgbaImage, params
       nearestGrid: params.grid.words,
       spaceCurve: params.space.curve,
     },
+    buffers: { splits: { buffer: splits ?? placeholder(gpu.device) } },
     output: { name: 'indices', bytesPerPixel: 1 },
     uniforms: (chunk) => ({
       params: {
@@ -42,6 +62,7 @@ export async function orderedPaletteGpu(gpu: GpuHandle, image: RgbaImage, params
         gridDim: params.grid.dim,
         pair: params.pair ? 1 : 0,
         paletteSize: params.paletteSize,
+        cached: splits ? 1 : 0,
       },
       space: spaceUniform(params.space),
     }),

@@ -91,12 +91,13 @@ test('bind group layouts come from the WGSL', () => {
     '0/4 palette': 'read-only-storage',
     '0/5 nearestGrid': 'read-only-storage',
     '0/6 indices': 'storage',
+    '0/7 splits': 'storage', // atomics: read_write
     '1/0 space': 'uniform', // from the shared colorSpace include
     '1/1 spaceCurve': 'read-only-storage',
   });
   expect(r.layouts).toHaveLength(2);
   const members = r.bindings.find((b) => b.name === 'params')?.members;
-  expect([...(members?.keys() ?? [])]).toEqual(['width', 'firstRow', 'pixelCount', 'wide', 'mapWidth', 'mapHeight', 'transparent', 'gridDim', 'pair', 'paletteSize']);
+  expect([...(members?.keys() ?? [])]).toEqual(['width', 'firstRow', 'pixelCount', 'wide', 'mapWidth', 'mapHeight', 'transparent', 'gridDim', 'pair', 'paletteSize', 'cached']);
   expect(members?.get('gridDim')?.offset).toBe(28);
   // arrays of vec4 are laid out with a 16-byte stride
   expect(r.bindings.find((b) => b.name === 'space')?.members?.get('m2')).toMatchObject({ offset: 48, width: 4, count: 3, stride: 16 });

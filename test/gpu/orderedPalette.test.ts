@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Engine } from '../../src/engine.js';
 import { bayer } from '../../src/maps/bayer.js';
 import { orderedPalette, orderedPaletteParams } from '../../src/kernels/orderedPalette.js';
+import { forgetSplits, leaseSplits } from '../../src/kernels/splitCache.js';
 import { randomBytes, randomImage } from '../helpers/random.js';
 import { gpuEngine } from '../helpers/gpu.js';
 
@@ -127,5 +128,50 @@ describe('every distance, gamma space, 16-bit input and alpha mode agree across 
         if (p % 3 === 1) expect(indices[p]).toBeLessThan(2);
       }
     }
+  });
+});
+
+describe('the device split cache (8-bit pair rule)', () => {
+  const palA = randomBytes(16 * 3, 41);
+  const palB = randomBytes(16 * 3, 42);
+
+  test('warm calls, other images and a palette change back and forth all equal the CPU reference', async () => {
+    const a = orderedPaletteParams(bayer([8, 8]), palA);
+    const b = orderedPaletteParams(bayer([8, 8]), palB);
+    for (const [params, seed] of [[a, 1], [a, 2], [b, 3], [a, 4], [a, 4]] as const) {
+      const image = randomImage(203, 57, seed);
+      const gpu = await engine.orderedPalette(image, params, { poison: POISON });
+      expect(same(gpu.indices, orderedPalette(image, params)), `seed ${seed}`).toBe(true);
+    }
+  });
+
+  test('concurrent calls with different palettes both stay exact (one runs uncached)', async () => {
+    const a = orderedPaletteParams(bayer([8, 8]), palA);
+    const b = orderedPaletteParams(bayer([4, 4]), palB);
+    const ia = randomImage(517, 300, 5);
+    const ib = randomImage(389, 211, 6);
+    const [ga, gb] = await Promise.all([engine.orderedPalette(ia, a, { maxChunkBytes: 517 * 4 * 16 }), engine.orderedPalette(ib, b, { maxChunkBytes: 389 * 4 * 16 })]);
+    expect(same(ga.indices, orderedPalette(ia, a))).toBe(true);
+    expect(same(gb.indices, orderedPalette(ib, b))).toBe(true);
+  });
+
+  test('a warm call reads the table (a planted entry shows), and forgetting it restores the exact answer', async () => {
+    const device = (await engine.device())!;
+    const params = orderedPaletteParams(bayer([8, 8]), palA);
+    const image = randomImage(64, 8, 9);
+    const first = await engine.orderedPalette(image, params);
+    const [r, g, b] = [image.data[0]!, image.data[1]!, image.data[2]!];
+    const other = (first.indices[0]! + 1) % 16;
+    // Plant "index `other` at every threshold" (stored word = split + 1) for the first pixel's colour.
+    const lease = leaseSplits(device, params)!;
+    device.queue.writeBuffer(lease.buffer, 4 * (r | (g << 8) | (b << 16)), new Uint32Array([(other | (other << 8)) + 1]));
+    lease.release();
+    const planted = await engine.orderedPalette(image, params);
+    for (let p = 0; p < 64 * 8; p++) {
+      const sameColour = image.data[4 * p] === r && image.data[4 * p + 1] === g && image.data[4 * p + 2] === b;
+      expect(planted.indices[p]).toBe(sameColour ? other : first.indices[p]);
+    }
+    forgetSplits(device);
+    expect(same((await engine.orderedPalette(image, params)).indices, orderedPalette(image, params))).toBe(true);
   });
 });
