@@ -101,7 +101,8 @@ function stackCases(): Case[] {
   ];
   const cases: Case[] = [];
   let seed = 500;
-  for (const [w, h] of [[1, 1], [33, 7], [65, 63], [1001, 257]] as const) {
+  // Widths of whole 32-voxel runs (64, 2048) take the 8-bit fast paths; the others the general kernels.
+  for (const [w, h] of [[1, 1], [33, 7], [65, 63], [64, 9], [1001, 257], [2048, 33]] as const) {
     for (const [label, make, opts] of variants) {
       const s = seed++;
       for (const chunkLayers of [1, 3]) {

@@ -54,19 +54,38 @@ export class Recorder {
 
   /** Copies `data` into `dst` at `offset` through a reused staging buffer. */
   upload(dst: GPUBuffer, data: ArrayBufferView, offset = 0): void {
-    const bytes = (data.byteLength + 3) & ~3;
+    this.uploadParts(dst, [data], data.byteLength, offset);
+  }
+
+  /** Copies `parts` into `dst` from `offset`, part i at i·partBytes, through one staging buffer. */
+  private uploadParts(dst: GPUBuffer, parts: readonly ArrayBufferView[], partBytes: number, offset = 0): void {
+    const bytes = (parts.length * partBytes + 3) & ~3;
     if (bytes === 0) return;
     const staging = this.buffer(bytes, GPUBufferUsage.MAP_WRITE | GPUBufferUsage.COPY_SRC, 'staging-upload');
-    new Uint8Array(staging.getMappedRange(0, bytes)).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    const mapped = new Uint8Array(staging.getMappedRange(0, bytes));
+    parts.forEach((p, i) => {
+      if (p.byteLength > partBytes) throw new RangeError(`upload part of ${p.byteLength} bytes in ${partBytes}`);
+      mapped.set(new Uint8Array(p.buffer, p.byteOffset, p.byteLength), i * partBytes);
+      // Pooled staging memory holds an earlier upload: the gaps between parts go up as zeros, not as that.
+      mapped.fill(0, i * partBytes + p.byteLength, i + 1 < parts.length ? (i + 1) * partBytes : bytes);
+    });
     staging.unmap();
     this.encoder.copyBufferToBuffer(staging, 0, dst, offset, bytes);
   }
 
   /** A storage buffer holding `data`, bound to exactly its (4-byte rounded) length. */
   input(data: ArrayBufferView, label: string): GPUBufferBinding {
-    const size = Math.max(4, (data.byteLength + 3) & ~3);
+    return this.inputParts([data], data.byteLength, label);
+  }
+
+  /**
+   * A storage buffer holding `parts`, part i from byte i·partBytes (gaps zero), bound to the 4-byte rounded
+   * total: one host copy of each part, straight into the staging buffer.
+   */
+  inputParts(parts: readonly ArrayBufferView[], partBytes: number, label: string): GPUBufferBinding {
+    const size = Math.max(4, (parts.length * partBytes + 3) & ~3);
     const buffer = this.buffer(size, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, label);
-    this.upload(buffer, data);
+    this.uploadParts(buffer, parts, partBytes);
     return { buffer, offset: 0, size };
   }
 

@@ -52,14 +52,6 @@ export function materialFractionsLayers(engine: Engine, layers: FractionLayers, 
   });
 }
 
-// Kept between calls (at most one binding's worth): fresh memory costs page faults on every first touch, which on
-// a stream of calls would cost more than the copy itself.
-let scratchBuf = new Uint8Array(0);
-function channelScratch(bytes: number): Uint8Array {
-  if (scratchBuf.length < bytes) scratchBuf = new Uint8Array(bytes);
-  return scratchBuf;
-}
-
 /** Whole layers [layer, layer + layers), or rows [row, row + rows) of one layer. */
 interface Piece {
   readonly layer: number;
@@ -84,12 +76,58 @@ const round4 = (n: number): number => Math.ceil(n / 4) * 4;
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 const MAX_LAYERS_PER_DISPATCH = 1024;
 /**
- * Voxels per invocation (RUN in the WGSL). Each invocation reads its own 8 consecutive words (L1 serves the
- * rest of each line). A variant staging a workgroup's input through workgroup memory with coalesced loads ran
- * at 43 Gvoxel/s on an H200 against 79 for these direct loads (bench/results/h200-gpu.md; its batches were
- * 32 MiB, the direct run's one 1 GiB dispatch, but the 2D kernels lost nothing to that batching), so it went.
+ * Voxels per invocation of the general entries (RUN in the WGSL). Each invocation reads its own 8 consecutive
+ * words (L1 serves the rest of each line). A variant staging a workgroup's input through workgroup memory with
+ * coalesced loads ran at 43 Gvoxel/s on an H200 against 79 for these direct loads (bench/results/h200-gpu.md;
+ * its batches were 32 MiB, the direct run's one 1 GiB dispatch, but the 2D kernels lost nothing to that
+ * batching), so it went.
  */
 const RUN = 32;
+
+/** A layer map as one kernel entry reads it: its table, and the 4th member of its layerMaps entry. */
+interface MapTable {
+  readonly table: Uint32Array;
+  readonly rowWords: number;
+}
+
+const plainTable = (map: ThresholdMap): MapTable => ({ table: thresholdTable(map), rowWords: 0 });
+
+const phased = new WeakMap<ThresholdMap, Map<string, MapTable>>();
+
+/**
+ * The fast entries' thresholds (runThresholds in the WGSL): per map row, `lanes` phases p of rowWords words, word
+ * i holding entries p + lanes·i .. + lanes − 1 of the row repeated cyclically (lane 0 in the low bits), each
+ * `entry(t)` of the cell's threshold t; rowWords covers a run of `len` voxels from any column of the row.
+ */
+function phasedRows(map: ThresholdMap, lanes: 2 | 4, len: number, entry: (t: number) => number): MapTable {
+  let perMap = phased.get(map);
+  if (!perMap) phased.set(map, (perMap = new Map()));
+  const key = `${lanes}/${len}`;
+  let out = perMap.get(key);
+  if (!out) {
+    const t = thresholdTable(map);
+    const [mw, mh] = map.size;
+    const bits = 32 / lanes;
+    const rowWords = Math.floor((mw - 1) / lanes) + len / lanes;
+    const table = new Uint32Array(mh * lanes * rowWords);
+    for (let y = 0, w = 0; y < mh; y++) {
+      for (let p = 0; p < lanes; p++) {
+        for (let i = 0; i < rowWords; i++, w++) {
+          let word = 0;
+          for (let j = 0; j < lanes; j++) word |= entry(t[y * mw + ((p + lanes * i + j) % mw)]!) << (bits * j);
+          table[w] = word >>> 0;
+        }
+      }
+    }
+    perMap.set(key, (out = { table, rowWords }));
+  }
+  return out;
+}
+
+/** greyBits8: the byte 256 − v, v = floor(t/257) + 1 the least 8-bit sample whose g·257 exceeds t. */
+const greyBitsTable = (map: ThresholdMap): MapTable => phasedRows(map, 4, 32, (t) => 255 - Math.floor(t / 257));
+/** materials8: t + 1 (1..65535). */
+const materialsTable = (map: ThresholdMap): MapTable => phasedRows(map, 2, 16, (t) => t + 1);
 
 /** As many whole layers per piece as fit one binding; else row ranges whose first voxel starts an output word. */
 function planPieces(s: Shape, limit: number): Piece[] {
@@ -115,22 +153,22 @@ function planPieces(s: Shape, limit: number): Piece[] {
   return pieces;
 }
 
-/** Per layer of the piece: (base, width, height, 0) of its map in the thresholds of the piece's distinct maps. */
-function pieceMaps(maps: LayerMaps, z: number, layers: number): { layerMaps: Uint32Array; thresholds: Uint32Array } {
+/** Per layer of the piece: (base, width, height, rowWords) of its map in the tables of the piece's distinct maps. */
+function pieceMaps(maps: LayerMaps, z: number, layers: number, tableOf: (map: ThresholdMap) => MapTable): { layerMaps: Uint32Array; thresholds: Uint32Array } {
   const bases = new Map<ThresholdMap, number>();
   const parts: Uint32Array[] = [];
   const layerMaps = new Uint32Array(4 * layers);
   let total = 0;
   for (let l = 0; l < layers; l++) {
     const map = maps.at(z + l);
+    const { table, rowWords } = tableOf(map);
     let base = bases.get(map);
     if (base === undefined) {
-      const t = thresholdTable(map);
       bases.set(map, (base = total));
-      parts.push(t);
-      total += t.length;
+      parts.push(table);
+      total += table.length;
     }
-    layerMaps.set([base, map.size[0], map.size[1], 0], 4 * l);
+    layerMaps.set([base, map.size[0], map.size[1], rowWords], 4 * l);
   }
   const thresholds = new Uint32Array(total);
   let at = 0;
@@ -144,6 +182,9 @@ function pieceMaps(maps: LayerMaps, z: number, layers: number): { layerMaps: Uin
 interface Job {
   readonly kernel: Kernel;
   readonly shape: Omit<Shape, 'mapBytes'>;
+  /** Voxels per invocation. */
+  readonly run: number;
+  readonly table: (map: ThresholdMap) => MapTable;
   readonly z0: number;
   readonly maps: LayerMaps;
   readonly bits: 1 | 8;
@@ -159,7 +200,7 @@ async function runPieces(gpu: GpuHandle, job: Job, opts: LayerRunOptions): Promi
   const out = new Uint8Array(stride * count);
   // Pieces of at most a batch each, so that two batches in flight overlap transfers with compute.
   const limit = Math.min(bindingLimit(gpu.device), opts.maxChunkBytes ?? Infinity, BATCH_BYTES);
-  const pieces = planPieces({ ...job.shape, mapBytes: 4 * job.maps.at(job.z0).values.length }, limit);
+  const pieces = planPieces({ ...job.shape, mapBytes: 4 * job.table(job.maps.at(job.z0)).table.length }, limit);
   const STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
   const batches = pieces.map(
     (p): Batch => ({
@@ -168,7 +209,7 @@ async function runPieces(gpu: GpuHandle, job: Job, opts: LayerRunOptions): Promi
         const voxels = p.rows * width; // per layer of the piece
         const outWords = Math.ceil(voxels / per);
         const words = outWords * p.layers;
-        const { layerMaps, thresholds } = pieceMaps(job.maps, job.z0 + p.layer, p.layers);
+        const { layerMaps, thresholds } = pieceMaps(job.maps, job.z0 + p.layer, p.layers, job.table);
         const input = job.input(rec, p, p.layer * width * height + p.row * width, voxels * p.layers);
         const buf = rec.buffer(4 * words, STORAGE, job.names.out);
         if (opts.poison !== undefined) rec.upload(buf, new Uint32Array(words).fill(opts.poison));
@@ -181,7 +222,7 @@ async function runPieces(gpu: GpuHandle, job: Job, opts: LayerRunOptions): Promi
             [job.names.out]: { buffer: buf, offset: 0, size: 4 * words },
           },
           uniforms: { [job.names.params]: job.params(p, outWords) },
-          workgroups: Math.ceil((p.layers * Math.ceil(voxels / RUN)) / 64), // one invocation per run of voxels
+          workgroups: Math.ceil((p.layers * Math.ceil(voxels / job.run)) / 64), // one invocation per run of voxels
         });
         const into = (at: number, size: number) => out.subarray(at, at + size);
         if (job.bits === 1 || voxels % 4 === 0 || p.layers === 1) {
@@ -203,22 +244,43 @@ function pieceParams(width: number, bytesPerSample: number, p: Piece, outWords: 
   return { width, rows: p.rows, firstRow: p.row, layers: p.layers, wide: bytesPerSample === 2 ? 1 : 0, outWords };
 }
 
+/**
+ * The layerThreshold.wgsl entry for greyLevels: greyBits8 for 8-bit samples to bits with whole 32-voxel runs per
+ * row (any row range then starts on an output word and holds whole vec4s of input), else greyLevels.
+ */
+export function greyEntry(layers: Pick<GreyLayers, 'width' | 'data'>, levels: number): 'greyBits8' | 'greyLevels' {
+  return layers.data instanceof Uint8Array && levels === 2 && layers.width % 32 === 0 ? 'greyBits8' : 'greyLevels';
+}
+
+/**
+ * The layerThreshold.wgsl entry for materialFractions: materials8 for 8-bit channels with whole 16-voxel runs per
+ * row (channel blocks and the output of any row range are then whole vec4s), else materialFractions.
+ */
+export function materialsEntry(layers: FractionLayers): 'materials8' | 'materialFractions' {
+  return !('rgba' in layers) && layers.channels[0] instanceof Uint8Array && layers.width % 16 === 0 ? 'materials8' : 'materialFractions';
+}
+
 export async function greyLevelsGpu(gpu: GpuHandle, layers: GreyLayers, maps: LayerMaps, levels: number, opts: LayerRunOptions = {}): Promise<LayerOutput> {
   checkLevels(levels);
   checkLayers(layers, layers.data.length, 'greyLevels');
   const { width, height, count, data } = layers;
   const b = data.BYTES_PER_ELEMENT;
   const bits = levels === 2 ? 1 : 8;
+  const entry = greyEntry(layers, levels);
+  const fast = entry === 'greyBits8';
+  const input = fast ? 'grey8' : 'grey';
   return runPieces(
     gpu,
     {
-      kernel: await getKernel(gpu.device, 'layerThreshold', 'greyLevels'),
+      kernel: await getKernel(gpu.device, 'layerThreshold', entry),
       shape: { width, height, count, per: bits === 1 ? 32 : 4, inBytes: (v) => round4(v * b) },
+      run: RUN,
+      table: fast ? greyBitsTable : plainTable,
       z0: layers.z0,
       maps,
       bits,
-      names: { out: 'greyOut', input: 'grey', params: 'gp' },
-      input: (rec, _p, v0, n) => rec.input(data.subarray(v0, v0 + n), 'grey'),
+      names: { out: 'greyOut', input, params: 'gp' },
+      input: (rec, _p, v0, n) => rec.input(data.subarray(v0, v0 + n), input),
       params: (p, outWords) => ({ ...pieceParams(width, b, p, outWords), steps: levels - 1, packBits: bits === 1 ? 1 : 0 }),
     },
     opts,
@@ -233,23 +295,26 @@ export async function materialFractionsGpu(gpu: GpuHandle, layers: FractionLayer
   const b = (rgba ?? channels[0]!).BYTES_PER_ELEMENT;
   // Channel mode: K blocks, each padded to a word, in one binding; RGBA mode: the RGBA samples as they are.
   const inBytes = rgba ? (v: number) => 4 * b * v : (v: number) => k * round4(v * b);
+  const entry = materialsEntry(layers);
+  const fast = entry === 'materials8';
+  const [input, out] = fast ? ['fractions8', 'materialOut16'] : ['fractions', 'materialOut'];
   return runPieces(
     gpu,
     {
-      kernel: await getKernel(gpu.device, 'layerThreshold', 'materialFractions'),
+      kernel: await getKernel(gpu.device, 'layerThreshold', entry),
       shape: { width, height, count, per: 4, inBytes },
+      run: fast ? 16 : RUN,
+      table: fast ? materialsTable : plainTable,
       z0: layers.z0,
       maps,
       bits: 8,
-      names: { out: 'materialOut', input: 'fractions', params: 'fp' },
+      names: { out, input, params: 'fp' },
       input: (rec, _p, v0, n) => {
-        if (rgba) return rec.input(rgba.subarray(4 * v0, 4 * (v0 + n)), 'fractions');
-        // The channels go through one host scratch and one staging buffer (input() copies at once, so the scratch
-        // is reused): K staging buffers per piece would overflow the pool and be re-created every call.
-        const block = round4(n * b);
-        const scratch = channelScratch(k * block);
-        channels.forEach((c, j) => scratch.set(new Uint8Array(c.buffer, c.byteOffset + v0 * b, n * b), j * block));
-        return rec.input(scratch.subarray(0, k * block), 'fractions');
+        if (rgba) return rec.input(rgba.subarray(4 * v0, 4 * (v0 + n)), input);
+        // One staging buffer for the K channels, each copied once: K staging buffers per piece would overflow the
+        // pool and be re-created every call.
+        const parts = channels.map((c) => new Uint8Array(c.buffer, c.byteOffset + v0 * b, n * b));
+        return rec.inputParts(parts, round4(n * b), input);
       },
       params: (p, outWords) => ({
         ...pieceParams(width, b, p, outWords),

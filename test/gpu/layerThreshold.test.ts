@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Engine } from '../../src/engine.js';
 import { parseLayerMethod, type LayerMaps } from '../../src/stack/layerMaps.js';
 import { greyLevelsCpu, materialFractionsCpu, voxelMaterial, type FractionLayers, type GreyLayers, type LayerOutput } from '../../src/stack/kernels.js';
-import { greyLevelsLayers, materialFractionsLayers } from '../../src/stack/kernels.gpu.js';
+import { greyEntry, greyLevelsLayers, materialFractionsLayers, materialsEntry } from '../../src/stack/kernels.gpu.js';
+import type { ThresholdMap } from '../../src/maps/thresholdMap.js';
 import { gpuEngine } from '../helpers/gpu.js';
 import { randomBytes, rng } from '../helpers/random.js';
 
@@ -195,6 +196,131 @@ describe('batching and row ranges give the same bits', () => {
     const gpu = await greyLevelsLayers(engine, layers, lm, 2, { poison: 0x5a5a5a5a });
     expect(same(gpu.data, greyLevelsCpu(layers, lm, 2).data)).toBe(true);
   }, 600_000);
+});
+
+describe('fast paths (8-bit samples, whole runs per row): GPU equals the CPU reference', () => {
+  // Scale 65535 makes a cell's threshold t its value (t = floor((2v + 1)/2)), so maps can aim at the edges of
+  // the byte rules: floor(t/257) steps at t = 257k, and 0 and 65534 are the extremes.
+  const T_EDGES = [0, 1, 255, 256, 257, 258, 513, 514, 32767, 32896, 65277, 65278, 65279, 65280, 65533, 65534];
+  const tMap = (w: number, h: number, seed: number, edges = false): ThresholdMap => {
+    const r = rng(seed);
+    const values = Uint32Array.from({ length: w * h }, (_, i) => (edges && i < 2 * T_EDGES.length ? T_EDGES[i % T_EDGES.length]! : Math.floor(r() * 65535)));
+    return { name: `t${w}x${h}`, size: [w, h, 1], values, scale: 65535 };
+  };
+  // Layer z gets list[z mod n]: maps of different widths (none a power of two but 64) in one dispatch.
+  const cycle = (list: ThresholdMap[]): LayerMaps => ({ name: list.map((m) => m.name).join('+'), period: list.length, at: (z) => list[z % list.length]! });
+  const mixed = cycle([tMap(5, 3, 1, true), tMap(37, 3, 2, true), tMap(1, 1, 3), tMap(64, 7, 4), tMap(33, 2, 5, true)]);
+  const MAPS: [string, LayerMaps][] = [['5x3, 37x3, 1x1, 64x7, 33x2', mixed], ...['bluenoise64', 'bayer8', 'bayer3d8', 'bluenoise16+phase', 'bayer4x8'].map((m): [string, LayerMaps] => [m, parseLayerMethod(m)])];
+
+  /** 8-bit samples, with 0, 1, 254 and 255 over-represented. */
+  const bytes = (n: number, seed: number, zeros = 0): Uint8Array => {
+    const r = rng(seed);
+    return Uint8Array.from({ length: n }, () => {
+      const p = r();
+      return p < zeros ? 0 : p < zeros + 0.05 ? 0 : p < zeros + 0.1 ? 255 : p < zeros + 0.13 ? 254 : p < zeros + 0.15 ? 1 : Math.floor(r() * 256);
+    });
+  };
+
+  test('entry choice: fast only for 8-bit samples whose rows are whole runs', () => {
+    const u8 = new Uint8Array(0);
+    const u16 = new Uint16Array(0);
+    expect([32, 64, 2048, 7680, 11520].map((width) => greyEntry({ width, data: u8 }, 2))).toEqual(Array(5).fill('greyBits8'));
+    expect([1, 16, 48, 100].map((width) => greyEntry({ width, data: u8 }, 2))).toEqual(Array(4).fill('greyLevels'));
+    expect([greyEntry({ width: 64, data: u16 }, 2), greyEntry({ width: 64, data: u8 }, 3)]).toEqual(['greyLevels', 'greyLevels']);
+    const at = (width: number, channels: (Uint8Array | Uint16Array)[]): FractionLayers => ({ width, height: 1, z0: 0, count: 0, channels });
+    expect([16, 48, 2048, 7680].map((w) => materialsEntry(at(w, [u8, u8])))).toEqual(Array(4).fill('materials8'));
+    expect([materialsEntry(at(40, [u8])), materialsEntry(at(64, [u16])), materialsEntry({ width: 64, height: 1, z0: 0, count: 0, rgba: u8 })]).toEqual(
+      Array(3).fill('materialFractions'),
+    );
+  });
+
+  test('grey8 → bits: every sample against every cell of a 37×3 map of threshold edges', async () => {
+    // x = 37q + mx, q < 32, and rows 3·s + my: g = q + 32·s meets cell (mx, my) once for every g in 0..255.
+    const map = tMap(37, 3, 9, true);
+    const [w, h] = [32 * 37, 24];
+    const data = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data[y * w + x] = Math.floor(x / 37) + 32 * Math.floor(y / 3);
+    const layers: GreyLayers = { width: w, height: h, z0: 0, count: 1, data };
+    const lm = cycle([map]);
+    const cpu = greyLevelsCpu(layers, lm, 2);
+    for (const poison of [0, 0xffffffff]) expect(same((await greyLevelsLayers(engine, layers, lm, 2, { poison })).data, cpu.data), `poison ${poison}`).toBe(true);
+  });
+
+  test('grey8 → bits: sizes × maps, several layers per dispatch, two poisons', async () => {
+    for (const [w, h] of [[32, 1], [32, 3], [64, 5], [96, 7], [160, 9], [2048, 3]] as const) {
+      for (const [name, lm] of MAPS) {
+        const layers: GreyLayers = { width: w, height: h, z0: 3, count: 6, data: bytes(w * h * 6, w + h) };
+        expect(greyEntry(layers, 2)).toBe('greyBits8');
+        const cpu = greyLevelsCpu(layers, lm, 2);
+        for (const poison of [0, 0xffffffff]) {
+          expect(same((await greyLevelsLayers(engine, layers, lm, 2, { poison })).data, cpu.data), `${w}x${h} ${name} poison ${poison}`).toBe(true);
+        }
+      }
+    }
+  });
+
+  /** K 8-bit channels, zeros frequent, so that sums under, at and over 255 all occur. */
+  const fractions8 = (w: number, h: number, count: number, k: number, seed: number): FractionLayers => ({
+    width: w,
+    height: h,
+    z0: 5,
+    count,
+    channels: Array.from({ length: k }, (_, j) => bytes(w * h * count, seed + 17 * j, 0.3)),
+  });
+
+  test('materials8: sizes × maps × K = 1..7', async () => {
+    for (const [w, h] of [[16, 1], [16, 3], [32, 5], [48, 7], [2048, 2]] as const) {
+      for (const k of [1, 2, 3, 4, 5, 6, 7]) {
+        for (const [name, lm] of MAPS) {
+          const layers = fractions8(w, h, 5, k, w * 7 + h + k);
+          expect(materialsEntry(layers)).toBe('materials8');
+          const gpu = await materialFractionsLayers(engine, layers, lm, { poison: 0xffffffff });
+          expect(same(gpu.data, materialFractionsCpu(layers, lm).data), `${w}x${h} K=${k} ${name}`).toBe(true);
+          checkChosenNonZero(layers, gpu.data);
+        }
+      }
+    }
+  });
+
+  test('materials8: channel sums at the edges (0, 1, 254..257, 7·255) against threshold edges', async () => {
+    const SUMS = [0, 1, 254, 255, 256, 257, 300, 510, 511, 1000, 1785];
+    const lm = cycle([tMap(37, 3, 11, true), tMap(5, 3, 12, true)]);
+    for (const k of [1, 2, 4, 7]) {
+      const [w, h, count] = [16 * 37, 6, 2];
+      const n = w * h * count;
+      const r = rng(k);
+      const channels = Array.from({ length: k }, () => new Uint8Array(n));
+      for (let i = 0; i < n; i++) {
+        // Split a sum from the list (as far as K channels of 255 reach) at random over the channels.
+        let left = Math.min(SUMS[Math.floor(r() * SUMS.length)]!, 255 * k);
+        for (let j = 0; j < k; j++) {
+          const c = j === k - 1 ? left : Math.max(0, Math.min(255, left - 255 * (k - 1 - j), Math.floor(r() * (left + 1))));
+          channels[j]![i] = c;
+          left -= c;
+        }
+      }
+      const layers: FractionLayers = { width: w, height: h, z0: 0, count, channels };
+      for (const poison of [0, 0xffffffff]) {
+        expect(same((await materialFractionsLayers(engine, layers, lm, { poison })).data, materialFractionsCpu(layers, lm).data), `K=${k} poison ${poison}`).toBe(true);
+      }
+    }
+  });
+
+  test('fast paths in pieces: fewer layers per dispatch and row ranges (down to one row) give the CPU bits', async () => {
+    const [h, count] = [37, 7];
+    for (const [name, lm] of [MAPS[0]!, MAPS[4]!]) {
+      const grey: GreyLayers = { width: 64, height: h, z0: 2, count, data: bytes(64 * h * count, 3) };
+      const fr = fractions8(32, h, count, 4, 8);
+      const [greyCpu, frCpu] = [greyLevelsCpu(grey, lm, 2).data, materialFractionsCpu(fr, lm).data];
+      // Input bytes per row: 64 (grey), 4 · 32 (fractions).
+      for (const rows of [3 * h, h + 1, 18, 10, 5, 1]) {
+        const grey1 = await greyLevelsLayers(engine, grey, lm, 2, { poison: 0xaaaaaaaa, maxChunkBytes: rows * 64 });
+        expect(same(grey1.data, greyCpu), `grey ${name}, ${rows} rows per binding`).toBe(true);
+        const fr1 = await materialFractionsLayers(engine, fr, lm, { poison: 0xffffffff, maxChunkBytes: rows * 128 });
+        expect(same(fr1.data, frCpu), `fractions ${name}, ${rows} rows per binding`).toBe(true);
+      }
+    }
+  });
 });
 
 /** Bit v of a packed layer by the documented rule: bit v & 7 of byte v >> 3 (words are little-endian). */
