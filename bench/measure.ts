@@ -19,6 +19,8 @@ export interface KernelRow {
   readonly note?: string;
   readonly wallMs?: Stats;
   readonly kernelMs?: Stats | null;
+  /** The first call after the workload's caches were emptied (Workload.reset): kernel ms, or null. */
+  readonly firstKernelMs?: number | null;
   readonly cpuMs?: Stats;
   /** Millions of pixels (voxels) per second from the median wall time. */
   readonly wallMitemsPerS?: number;
@@ -66,10 +68,12 @@ export async function measure(engine: Engine, backend: BackendId, w: Workload, c
   const wall: number[] = [];
   const kernel: number[] = [];
   const cpu: number[] = [];
+  let first: number | null | undefined; // the first call's kernel time
   try {
     w.prepare(); // inputs are never timed, also where the warm-up below is skipped
+    await w.reset?.(engine);
     // A warm-up compiles pipelines and JITs the reference; skipped where a run is long enough not to care.
-    if (predicted === null || predicted < Math.min(config.budgetMs / 3, 3000)) await w.run(engine);
+    if (predicted === null || predicted < Math.min(config.budgetMs / 3, 3000)) first = await w.run(engine);
     const start = performance.now();
     for (;;) {
       const c0 = process.cpuUsage();
@@ -79,6 +83,7 @@ export async function measure(engine: Engine, backend: BackendId, w: Workload, c
       const c = process.cpuUsage(c0);
       cpu.push((c.user + c.system) / 1000);
       if (gpuMs !== null) kernel.push(gpuMs);
+      if (first === undefined) first = gpuMs;
       if (wall.length >= config.repeats || performance.now() - start >= config.budgetMs) break;
     }
   } catch (err) {
@@ -98,6 +103,7 @@ export async function measure(engine: Engine, backend: BackendId, w: Workload, c
     status: 'ok',
     wallMs,
     kernelMs,
+    firstKernelMs: first ?? null,
     cpuMs: stats(cpu),
     wallMitemsPerS: mps(wallMs.median),
     kernelMitemsPerS: kernelMs ? mps(kernelMs.median) : null,

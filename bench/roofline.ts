@@ -2,6 +2,7 @@
 // path through the GPU (upload, copy, readback), and the CPU's single-thread memcpy.
 import type { Engine } from '../src/engine.js';
 import { copyGpu, timeCopy } from '../src/kernels/copy.gpu.js';
+import { BATCH_BYTES } from '../src/host/batches.js';
 import { stats, type Stats } from './stats.js';
 
 export interface GpuRoofline {
@@ -12,6 +13,58 @@ export interface GpuRoofline {
   readonly timedBy: 'timestamps' | 'wall';
   /** Memory-to-memory: input bytes per second through upload, copy and readback, in GB/s. */
   readonly memoryToMemoryGBs: Stats;
+  /**
+   * The host's share of any memory-to-memory call, which no kernel can beat: one thread copying a JS array into
+   * a mapped staging buffer (upload), and a mapped readback buffer into a fresh JS array (readback: the result's
+   * page faults included, as a caller gets it). GB/s copied.
+   */
+  readonly uploadGBs?: Stats;
+  readonly readbackGBs?: Stats;
+  /** The readback copy into an array used before: what the page faults of a fresh one cost shows against it. */
+  readonly readbackReusedGBs?: Stats;
+}
+
+/**
+ * Input GB/s that the host copies alone allow for `outPerIn` output bytes per input byte, counting the readback
+ * into memory used before: a bound that page faults on a fresh result only lower.
+ */
+export function hostCeilingGBs(g: GpuRoofline, outPerIn: number): number | null {
+  if (!g.uploadGBs || !g.readbackReusedGBs) return null;
+  return 1 / (1 / g.uploadGBs.median + outPerIn / g.readbackReusedGBs.median);
+}
+
+/** Times the host copies in and out of mapped buffers of `bytes` (the batch size). */
+async function hostCopies(device: GPUDevice, bytes: number, repeats: number): Promise<Required<Pick<GpuRoofline, 'uploadGBs' | 'readbackGBs' | 'readbackReusedGBs'>>> {
+  const src = new Uint8Array(bytes).fill(7);
+  const up = device.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_WRITE | GPUBufferUsage.COPY_SRC });
+  const down = device.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const upload: number[] = [];
+  const readback: number[] = [];
+  const reused: number[] = [];
+  const again = new Uint8Array(bytes).fill(1);
+  try {
+    for (let i = -1; i < repeats; i++) {
+      await up.mapAsync(GPUMapMode.WRITE);
+      let t0 = performance.now();
+      new Uint8Array(up.getMappedRange()).set(src);
+      if (i >= 0) upload.push(gbs(bytes, performance.now() - t0));
+      up.unmap();
+      await down.mapAsync(GPUMapMode.READ);
+      const mapped = new Uint8Array(down.getMappedRange()); // once: Dawn refuses a second range that overlaps
+      t0 = performance.now();
+      const out = new Uint8Array(bytes);
+      out.set(mapped);
+      if (i >= 0) readback.push(gbs(bytes, performance.now() - t0));
+      t0 = performance.now();
+      again.set(mapped);
+      if (i >= 0) reused.push(gbs(bytes, performance.now() - t0));
+      down.unmap();
+    }
+  } finally {
+    up.destroy();
+    down.destroy();
+  }
+  return { uploadGBs: stats(upload), readbackGBs: stats(readback), readbackReusedGBs: stats(reused) };
 }
 
 export interface CpuRoofline {
@@ -37,7 +90,8 @@ export async function gpuRoofline(engine: Engine, bytes: number, repeats: number
         await copyGpu(g, data);
         if (i >= 0) m2m.push(gbs(t.bytes, performance.now() - t0));
       }
-      return { bytes: t.bytes, copyGBs, timedBy: timed ? 'timestamps' : 'wall', memoryToMemoryGBs: stats(m2m) } satisfies GpuRoofline;
+      const host = await hostCopies(g.device, BATCH_BYTES, Math.max(3, repeats));
+      return { bytes: t.bytes, copyGBs, timedBy: timed ? 'timestamps' : 'wall', memoryToMemoryGBs: stats(m2m), ...host } satisfies GpuRoofline;
     },
   });
 }
