@@ -85,7 +85,7 @@ function palette2d(inputs: Inputs, size: Size, colours: 2 | 16 | 256, mapName: M
     },
     async reset(e) {
       const device = await e.device();
-      if (device) forgetSplits(device); // the GPU's split table: the first call fills it, later ones read it
+      if (device) await forgetSplits(device); // the GPU's split table: the first call fills it, later ones read it
     },
   };
 }

@@ -20,7 +20,7 @@ export interface GpuRunResult {
 
 export async function orderedPaletteGpu(gpu: GpuHandle, image: RgbaImage, params: OrderedPaletteParams, options: GpuRunOptions = {}): Promise<GpuRunResult> {
   const wide = image.data instanceof Uint16Array;
-  const splits = params.pair && !wide ? leaseSplits(gpu.device, params) : null;
+  const splits = params.pair && !wide ? await leaseSplits(gpu.device, params) : null;
   try {
     return await run(gpu, image, params, options, splits?.buffer ?? null);
   } finally {

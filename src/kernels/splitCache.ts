@@ -15,19 +15,20 @@ interface Table {
   users: number;
 }
 
-const tables = new WeakMap<GPUDevice, Table | null>();
+const tables = new WeakMap<GPUDevice, Promise<Table | null>>();
 
 /** Everything a split depends on: the input decoding, the distance space and the palette. */
 function keyOf(p: OrderedPaletteParams): string {
   return `${p.gammaSpace}:${p.space.name}:${p.palette.join(',')}`;
 }
 
-function create(device: GPUDevice): Table | null {
+async function create(device: GPUDevice): Promise<Table | null> {
   device.pushErrorScope('out-of-memory');
   const buffer = device.createBuffer({ label: 'pair-splits', size: 4 * ENTRIES, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
-  void device.popErrorScope().then((e) => {
-    if (e) tables.set(device, null); // a device too small for the table runs uncached from then on
-  });
+  if (await device.popErrorScope()) {
+    buffer.destroy();
+    return null; // a device too small for the table runs uncached, with the same output
+  }
   return { buffer, key: '', users: 0 };
 }
 
@@ -40,9 +41,10 @@ export interface SplitLease {
  * The device's split table for `params`, cleared first if it held another palette's; null (run uncached) when
  * another call is using it with another palette, or the device could not hold it.
  */
-export function leaseSplits(device: GPUDevice, params: OrderedPaletteParams): SplitLease | null {
-  let table = tables.get(device);
-  if (table === undefined) tables.set(device, (table = create(device)));
+export async function leaseSplits(device: GPUDevice, params: OrderedPaletteParams): Promise<SplitLease | null> {
+  let pending = tables.get(device);
+  if (!pending) tables.set(device, (pending = create(device)));
+  const table = await pending;
   if (!table) return null;
   const key = keyOf(params);
   if (table.key !== key) {
@@ -65,7 +67,7 @@ export function leaseSplits(device: GPUDevice, params: OrderedPaletteParams): Sp
 }
 
 /** Empties the device's table (the bench uses it to time a first call). */
-export function forgetSplits(device: GPUDevice): void {
-  const t = tables.get(device);
+export async function forgetSplits(device: GPUDevice): Promise<void> {
+  const t = await tables.get(device);
   if (t && t.users === 0) t.key = '';
 }

@@ -163,7 +163,7 @@ describe('the device split cache (8-bit pair rule)', () => {
     const [r, g, b] = [image.data[0]!, image.data[1]!, image.data[2]!];
     const other = (first.indices[0]! + 1) % 16;
     // Plant "index `other` at every threshold" (stored word = split + 1) for the first pixel's colour.
-    const lease = leaseSplits(device, params)!;
+    const lease = (await leaseSplits(device, params))!;
     device.queue.writeBuffer(lease.buffer, 4 * (r | (g << 8) | (b << 16)), new Uint32Array([(other | (other << 8)) + 1]));
     lease.release();
     const planted = await engine.orderedPalette(image, params);
@@ -171,7 +171,7 @@ describe('the device split cache (8-bit pair rule)', () => {
       const sameColour = image.data[4 * p] === r && image.data[4 * p + 1] === g && image.data[4 * p + 2] === b;
       expect(planted.indices[p]).toBe(sameColour ? other : first.indices[p]);
     }
-    forgetSplits(device);
+    await forgetSplits(device);
     expect(same((await engine.orderedPalette(image, params)).indices, orderedPalette(image, params))).toBe(true);
   });
 });
