@@ -3,7 +3,7 @@ import { spaceUniform } from '../color/space.js';
 import type { GpuHandle } from '../host/device.js';
 import { getKernel } from '../host/pipelines.js';
 import { runRowKernel } from '../host/rowKernel.js';
-import { leaseSplits } from './splitCache.js';
+import { leaseSplits, type SplitTableMode } from './splitCache.js';
 import { inputTable, type OrderedPaletteParams, type RgbaImage } from './orderedPalette.js';
 
 export interface GpuRunOptions {
@@ -11,6 +11,8 @@ export interface GpuRunOptions {
   readonly maxChunkBytes?: number;
   /** Fills the output buffer with this word before the dispatch, so tests can prove every element is written. */
   readonly poison?: number;
+  /** The pair rule's per-colour table on the device (src/kernels/splitCache.ts). Default auto. */
+  readonly splitTable?: SplitTableMode;
 }
 
 export interface GpuRunResult {
@@ -20,7 +22,7 @@ export interface GpuRunResult {
 
 export async function orderedPaletteGpu(gpu: GpuHandle, image: RgbaImage, params: OrderedPaletteParams, options: GpuRunOptions = {}): Promise<GpuRunResult> {
   const wide = image.data instanceof Uint16Array;
-  const splits = params.pair && !wide ? await leaseSplits(gpu.device, params) : null;
+  const splits = params.pair && !wide ? await leaseSplits(gpu.device, params, image.width * image.height, options.splitTable) : null;
   try {
     return await run(gpu, image, params, options, splits?.buffer ?? null);
   } finally {

@@ -7,6 +7,17 @@ import type { OrderedPaletteParams } from './orderedPalette.js';
 /** One u32 per 8-bit RGB colour: 64 MiB. */
 const ENTRIES = 1 << 24;
 
+/**
+ * Pixels a device must have dithered with one palette before `auto` makes the table. A first call with the table
+ * empty is already faster than none at 4K (on lavapipe and on an H200), but allocating and clearing 64 MiB costs
+ * a software adapter about 170 ms on our 2-core VM: more than a small image's whole run, so a single small image
+ * goes without, while a stream of frames switches to the table after about a megapixel.
+ */
+export const SPLIT_TABLE_MIN_PIXELS = 1 << 20;
+
+/** `auto`: make the table once it pays (above); `always`: make it at once (tests); `never`: run uncached. */
+export type SplitTableMode = 'auto' | 'always' | 'never';
+
 interface Table {
   readonly buffer: GPUBuffer;
   /** What the entries were computed for ('' when empty). */
@@ -16,6 +27,8 @@ interface Table {
 }
 
 const tables = new WeakMap<GPUDevice, Promise<Table | null>>();
+/** Before a device has a table: the palette it last ran and the pixels run with it since. */
+const uncached = new WeakMap<GPUDevice, { key: string; pixels: number }>();
 
 /** Everything a split depends on: the input decoding, the distance space and the palette. */
 function keyOf(p: OrderedPaletteParams): string {
@@ -38,15 +51,25 @@ export interface SplitLease {
 }
 
 /**
- * The device's split table for `params`, cleared first if it held another palette's; null (run uncached) when
- * another call is using it with another palette, or the device could not hold it.
+ * The device's split table for a call of `pixels` pixels with `params`, cleared first if it held another
+ * palette's; null (run uncached) when `mode` says so, when another call is using it with another palette, or when
+ * the device could not hold it.
  */
-export async function leaseSplits(device: GPUDevice, params: OrderedPaletteParams): Promise<SplitLease | null> {
+export async function leaseSplits(device: GPUDevice, params: OrderedPaletteParams, pixels: number, mode: SplitTableMode = 'auto'): Promise<SplitLease | null> {
+  if (mode === 'never') return null;
+  const key = keyOf(params);
   let pending = tables.get(device);
-  if (!pending) tables.set(device, (pending = create(device)));
+  if (!pending) {
+    if (mode === 'auto') {
+      const seen = uncached.get(device);
+      const run = { key, pixels: (seen?.key === key ? seen.pixels : 0) + pixels };
+      uncached.set(device, run);
+      if (run.pixels < SPLIT_TABLE_MIN_PIXELS) return null;
+    }
+    tables.set(device, (pending = create(device)));
+  }
   const table = await pending;
   if (!table) return null;
-  const key = keyOf(params);
   if (table.key !== key) {
     if (table.users > 0) return null;
     const enc = device.createCommandEncoder();
@@ -64,6 +87,11 @@ export async function leaseSplits(device: GPUDevice, params: OrderedPaletteParam
       held = false;
     },
   };
+}
+
+/** Whether the device has made its table (tests of the `auto` policy). */
+export function hasSplitTable(device: GPUDevice): boolean {
+  return tables.has(device);
 }
 
 /** Empties the device's table (the bench uses it to time a first call). */

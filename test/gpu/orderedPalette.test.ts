@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Engine } from '../../src/engine.js';
 import { bayer } from '../../src/maps/bayer.js';
 import { orderedPalette, orderedPaletteParams } from '../../src/kernels/orderedPalette.js';
-import { forgetSplits, leaseSplits } from '../../src/kernels/splitCache.js';
+import { forgetSplits, hasSplitTable, leaseSplits } from '../../src/kernels/splitCache.js';
 import { randomBytes, randomImage } from '../helpers/random.js';
 import { gpuEngine } from '../helpers/gpu.js';
 
@@ -34,11 +34,13 @@ describe('orderedPalette on the GPU equals the CPU reference', () => {
       test(`${w}x${h}, ${name}`, async () => {
         const image = randomImage(w, h, w * 1000 + h);
         const params = orderedPaletteParams(bayer([8, 8]), pal);
-        const gpu = await engine.orderedPalette(image, params, { poison: POISON });
         const cpu = orderedPalette(image, params);
-        expect(gpu.indices.length).toBe(w * h);
-        expect(gpu.indices.includes(255)).toBe(false); // every element was written
-        expect(same(gpu.indices, cpu)).toBe(true);
+        for (const splitTable of ['never', 'always'] as const) {
+          const gpu = await engine.orderedPalette(image, params, { poison: POISON, splitTable });
+          expect(gpu.indices.length).toBe(w * h);
+          expect(gpu.indices.includes(255)).toBe(false); // every element was written
+          expect(same(gpu.indices, cpu), splitTable).toBe(true);
+        }
       });
     }
   }
@@ -140,7 +142,7 @@ describe('the device split cache (8-bit pair rule)', () => {
     const b = orderedPaletteParams(bayer([8, 8]), palB);
     for (const [params, seed] of [[a, 1], [a, 2], [b, 3], [a, 4], [a, 4]] as const) {
       const image = randomImage(203, 57, seed);
-      const gpu = await engine.orderedPalette(image, params, { poison: POISON });
+      const gpu = await engine.orderedPalette(image, params, { poison: POISON, splitTable: 'always' });
       expect(same(gpu.indices, orderedPalette(image, params)), `seed ${seed}`).toBe(true);
     }
   });
@@ -150,7 +152,10 @@ describe('the device split cache (8-bit pair rule)', () => {
     const b = orderedPaletteParams(bayer([4, 4]), palB);
     const ia = randomImage(517, 300, 5);
     const ib = randomImage(389, 211, 6);
-    const [ga, gb] = await Promise.all([engine.orderedPalette(ia, a, { maxChunkBytes: 517 * 4 * 16 }), engine.orderedPalette(ib, b, { maxChunkBytes: 389 * 4 * 16 })]);
+    const [ga, gb] = await Promise.all([
+      engine.orderedPalette(ia, a, { maxChunkBytes: 517 * 4 * 16, splitTable: 'always' }),
+      engine.orderedPalette(ib, b, { maxChunkBytes: 389 * 4 * 16, splitTable: 'always' }),
+    ]);
     expect(same(ga.indices, orderedPalette(ia, a))).toBe(true);
     expect(same(gb.indices, orderedPalette(ib, b))).toBe(true);
   });
@@ -159,19 +164,39 @@ describe('the device split cache (8-bit pair rule)', () => {
     const device = (await engine.device())!;
     const params = orderedPaletteParams(bayer([8, 8]), palA);
     const image = randomImage(64, 8, 9);
-    const first = await engine.orderedPalette(image, params);
+    const first = await engine.orderedPalette(image, params, { splitTable: 'always' });
     const [r, g, b] = [image.data[0]!, image.data[1]!, image.data[2]!];
     const other = (first.indices[0]! + 1) % 16;
     // Plant "index `other` at every threshold" (stored word = split + 1) for the first pixel's colour.
-    const lease = (await leaseSplits(device, params))!;
+    const lease = (await leaseSplits(device, params, 0, 'always'))!;
     device.queue.writeBuffer(lease.buffer, 4 * (r | (g << 8) | (b << 16)), new Uint32Array([(other | (other << 8)) + 1]));
     lease.release();
-    const planted = await engine.orderedPalette(image, params);
+    const planted = await engine.orderedPalette(image, params, { splitTable: 'always' });
     for (let p = 0; p < 64 * 8; p++) {
       const sameColour = image.data[4 * p] === r && image.data[4 * p + 1] === g && image.data[4 * p + 2] === b;
       expect(planted.indices[p]).toBe(sameColour ? other : first.indices[p]);
     }
     await forgetSplits(device);
-    expect(same((await engine.orderedPalette(image, params)).indices, orderedPalette(image, params))).toBe(true);
+    expect(same((await engine.orderedPalette(image, params, { splitTable: 'always' })).indices, orderedPalette(image, params))).toBe(true);
+  });
+
+  test('auto makes the table once a device has run a megapixel with one palette, never for one small image', async () => {
+    const fresh = await gpuEngine(); // a device of its own, without a table
+    try {
+      const device = (await fresh.device())!;
+      const a = orderedPaletteParams(bayer([8, 8]), palA);
+      const b = orderedPaletteParams(bayer([8, 8]), palB);
+      const image = randomImage(512, 512, 12); // a quarter of SPLIT_TABLE_MIN_PIXELS
+      const run = async (params: typeof a) => expect(same((await fresh.orderedPalette(image, params)).indices, orderedPalette(image, params))).toBe(true);
+      for (const params of [a, a, a, b]) await run(params); // 0.75 Mpx with a, then a new palette starts over
+      expect(hasSplitTable(device)).toBe(false);
+      for (const params of [b, b]) await run(params);
+      expect(hasSplitTable(device)).toBe(false);
+      await run(b); // the fourth quarter
+      expect(hasSplitTable(device)).toBe(true);
+      await run(b); // warm
+    } finally {
+      fresh.destroy();
+    }
   });
 });
