@@ -246,9 +246,9 @@ fn materials8(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
   var e = vec4(0u);
   var o = vec4(0u);
   for (var j = 0u; j < k; j++) {
-    let c = fractions8[j * stride + run];
-    e += c & vec4(0x00ff00ffu);
-    o += (c >> vec4(8u)) & vec4(0x00ff00ffu);
+    let c = channelLanes(j * stride + run);
+    e += c.even;
+    o += c.odd;
   }
   let t0 = vec4(thresholds[at], thresholds[at + 2u], thresholds[at + 4u], thresholds[at + 6u]); // voxels 4q, 4q + 1
   let t1 = vec4(thresholds[at + 1u], thresholds[at + 3u], thresholds[at + 5u], thresholds[at + 7u]); // 4q + 2, 4q + 3
@@ -261,13 +261,20 @@ fn materials8(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
   var ge = vec4(0u);
   var go = vec4(0u);
   for (var j = 0u; j < k; j++) {
-    let c = fractions8[j * stride + run];
-    pe += c & vec4(0x00ff00ffu);
-    po += (c >> vec4(8u)) & vec4(0x00ff00ffu);
+    let c = channelLanes(j * stride + run);
+    pe += c.even;
+    po += c.odd;
     ge += ((pe + ye) >> vec4(15u)) & vec4(0x00010001u);
     go += ((po + yo) >> vec4(15u)) & vec4(0x00010001u);
   }
   materialOut16[run] = materialLanes(ge, k) | (materialLanes(go, k) << vec4(8u));
+}
+
+/** One channel's 16 voxels (vec4 `at` of fractions8) in 16-bit lanes: bytes 0 and 2 of each word, then 1 and 3. */
+struct Lanes { even: vec4<u32>, odd: vec4<u32> }
+fn channelLanes(at: u32) -> Lanes {
+  let c = fractions8[at];
+  return Lanes(c & vec4(0x00ff00ffu), (c >> vec4(8u)) & vec4(0x00ff00ffu));
 }
 
 /** 0x8000 − X per voxel, X = ceil(t1·max(s, 255) / 65535) with t1 = t + 1 and s its channel sum. */
