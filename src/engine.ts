@@ -1,6 +1,6 @@
 // The engine: one object that runs kernels on the GPU or on the CPU reference, chosen once.
 import { NoAdapterError } from './errors.js';
-import { GpuContext, type Notify } from './host/context.js';
+import type { GpuContext, Notify } from './host/context.js';
 import type { AdapterReport } from './host/adapterInfo.js';
 import type { GpuHandle } from './host/device.js';
 import { orderedPalette, type OrderedPaletteParams, type RgbaImage } from './kernels/orderedPalette.js';
@@ -57,6 +57,8 @@ export class Engine {
     const threads = options.threads ?? 1;
     if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be an integer >= 1, not ${String(threads)}`);
     if (choice === 'cpu') return new Engine('cpu', null, await cpuPool(threads));
+    // Loaded here, not at the top: the CPU backend's commands skip the device code's start-up (~12 ms).
+    const { GpuContext } = await import('./host/context.js');
     const ctx = await GpuContext.open({ notify, ...(options.device ? { device: options.device } : {}) });
     if (ctx) return new Engine('gpu', ctx);
     if (choice === 'gpu') {

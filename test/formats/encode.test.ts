@@ -53,6 +53,23 @@ describe('encodeIndexedPng', () => {
     expect(decodePng(png, 'o.png').hasAlpha).toBe(false);
   });
 
+  it('checks every index, in whole bytes and in the last partial one, against the palette size', () => {
+    // 3, 5 and 9 colours (2-, 4- and 4-bit): no index may reach the size, though the bits could hold it.
+    for (const size of [3, 5, 9]) {
+      const palette = new Uint8Array(3 * size);
+      const w = 33;
+      for (const at of [0, 1, 17, 31, 32]) {
+        const indices = Uint8Array.from(samples(w * 2, size, at));
+        expect(() => encodeIndexedPng(w, 2, indices, palette)).not.toThrow();
+        indices[w + at] = size;
+        expect(() => encodeIndexedPng(w, 2, indices, palette)).toThrow(new RangeError(`value ${size} at sample ${at} of row 1 out of range (must be < ${size})`));
+      }
+      // Neighbours whose bits together reach the size are each inside it.
+      const pairs = Uint8Array.from({ length: 32 }, (_, i) => (i % 2 ? 1 : size - 1));
+      expect(() => encodeIndexedPng(32, 1, pairs, palette)).not.toThrow();
+    }
+  });
+
   it('rejects indices outside the palette and bad palettes', () => {
     expect(() => encodeIndexedPng(2, 1, Uint8Array.from([0, 3]), new Uint8Array(9))).toThrow(RangeError);
     expect(() => encodeIndexedPng(1, 1, new Uint8Array(1), new Uint8Array(0))).toThrow(RangeError);
