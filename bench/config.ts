@@ -79,7 +79,7 @@ export function fullConfig(outDir: string, threads: number): BenchConfig {
     peers: true,
     peerSize: UHD,
     peerPalettes: [16, 256],
-    peerRepeats: 3,
+    peerRepeats: 5,
     peerWarmup: true,
     peerBudgetMs: 12 * 60_000,
     outDir,

@@ -34,7 +34,10 @@ export interface ProcessRow {
   /** Child CPU time (user + system) from /proc, where available. */
   readonly cpuMs?: Stats | null;
   readonly mpixPerS?: number;
-  /** Peer median wall time / ours, per our backend: above 1, ours is faster. */
+  /**
+   * Per our backend: the median over rounds of the peer's wall time / ours in the same round (each round runs every
+   * command once, so pairing cancels the machine's drift between rounds). Above 1, ours is faster.
+   */
   readonly ratios?: Partial<Record<BackendId, number>>;
 }
 
@@ -212,6 +215,7 @@ export function runPeers(c: BenchConfig, gpuAvailable: boolean, log: (s: string)
       log(`  peers: round ${round} done (${((performance.now() - start) / 1000).toFixed(0)} s)`);
       if (round >= 1 && performance.now() - start > c.peerBudgetMs) break;
     }
+    const walls = new Map<string, number[]>(cmds.map((cmd, i) => [cmd.row.id, samples[i]!.wall]));
     const rows: ProcessRow[] = cmds.map((cmd, i) => {
       const s = samples[i]!;
       const command = cmd.argv.map((a) => (a.startsWith(files.dir) ? a.slice(files.dir.length + 1) : a === process.execPath ? 'node' : a === cli ? 'ditherforge' : a)).join(' ');
@@ -227,7 +231,7 @@ export function runPeers(c: BenchConfig, gpuAvailable: boolean, log: (s: string)
       if (r.tool === 'ditherforge' || !r.wallMs || !r.ours) continue;
       const ratios: Partial<Record<BackendId, number>> = {};
       for (const o of rows) {
-        if (o.tool === 'ditherforge' && o.op === r.ours && o.wallMs && o.backend) ratios[o.backend] = Math.round((r.wallMs.median / o.wallMs.median) * 100) / 100;
+        if (o.tool === 'ditherforge' && o.op === r.ours && o.wallMs && o.backend) ratios[o.backend] = pairedRatio(walls.get(r.id)!, walls.get(o.id)!);
       }
       (r as { ratios?: typeof ratios }).ratios = ratios;
     }
@@ -235,4 +239,10 @@ export function runPeers(c: BenchConfig, gpuAvailable: boolean, log: (s: string)
   } finally {
     rmSync(files.dir, { recursive: true, force: true });
   }
+}
+
+/** Median of a[i] / b[i] over the rounds both ran (rows that failed have no ratio), to 2 decimals. */
+export function pairedRatio(a: readonly number[], b: readonly number[]): number {
+  const n = Math.min(a.length, b.length);
+  return Math.round(stats(Array.from({ length: n }, (_, i) => a[i]! / b[i]!)).median * 100) / 100;
 }

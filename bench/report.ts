@@ -197,7 +197,7 @@ export function markdown(r: BenchResult): string {
     const p = r.peers;
     L.push(`## Whole process vs peers (${p.input.width}×${p.input.height} RGB PNG, ${mib(p.input.pngBytes)})`, '');
     for (const t of p.tools) L.push(`- ${t.name}: ${t.version ?? 'absent'}${t.note ? ` — ${t.note}` : ''}`);
-    L.push('', 'Each command is one whole process (start-up, PNG decode, dither, PNG encode), run round-robin (after an untimed warm-up round in full runs). Ratio = peer time / our time: above 1, ours is faster.', '');
+    L.push('', 'Each command is one whole process (start-up, PNG decode, dither, PNG encode), run round-robin (after an untimed warm-up round in full runs). Ratio: the median over rounds of peer time / our time in the same round; above 1, ours is faster.', '');
     L.push(`| Tool | Operation | wall s, median [min–max] | CPU s | Mpixel/s | ratio vs ours (${BACKEND_COLUMNS.map(([b]) => b).join(' / ')}) |`);
     L.push('|---|---|---:|---:|---:|---|');
     const ratio = (x: ProcessRow) => (x.ratios ? BACKEND_COLUMNS.map(([b]) => (x.ratios?.[b] === undefined ? '–' : `${x.ratios[b]}×`)).join(' / ') : '');

@@ -96,10 +96,14 @@ export async function runBench(config: BenchConfig, log: (line: string) => void 
       }
     }
     inputs.keep('');
+    // The peers are other processes: this one's devices and worker threads are let go first, so that nothing of
+    // ours runs or holds memory beside them.
+    for (const e of engines.values()) e.destroy();
+    engines.clear();
     let peers: PeerReport | null = null;
     if (config.peers) {
       log(`peers at ${config.peerSize.width}×${config.peerSize.height}`);
-      peers = runPeers(config, engines.has('gpu'), log);
+      peers = runPeers(config, backends.some((b) => b.id === 'gpu' && b.status === 'ok'), log);
     }
     finishMachine(m);
     if (adapter?.isSoftware) notes.push(`The GPU adapter is a software implementation (${adapter.description}): its figures measure the CPU running Vulkan, not a GPU.`);

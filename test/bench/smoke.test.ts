@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import type { BenchResult } from '../../bench/report.js';
 import { escapeXml } from '../../bench/svg.js';
+import { pairedRatio } from '../../bench/peers.js';
 import { stats } from '../../bench/stats.js';
 import { benchCommand, benchConfig } from '../../src/cli/bench.js';
 import { InputError } from '../../src/errors.js';
@@ -116,5 +117,12 @@ describe('bench', () => {
   test('stats and escaping', () => {
     expect(stats([5, 1, 3, 2, 4])).toEqual({ n: 5, median: 3, min: 1, max: 5, q1: 2, q3: 4 });
     expect(escapeXml('a<b & "c">')).toBe('a&lt;b &amp; &quot;c&quot;&gt;');
+  });
+
+  test('peer ratios pair each round, so drift in machine speed between rounds cancels', () => {
+    // The peer takes twice our time in 4 rounds of 5 while the machine's speed drifts; the medians alone give 4 / 5.
+    expect(pairedRatio([2, 10, 3, 4, 12], [1, 5, 10, 2, 6])).toBe(2);
+    // Rounds one command did not run are left out.
+    expect(pairedRatio([3, 3, 3], [1, 1])).toBe(3);
   });
 });
