@@ -1,4 +1,5 @@
 // What a benchmark run covers and how long it may take: the quick and full presets, and their scaling.
+import type { SplitPasses } from '../src/kernels/orderedPalette.gpu.js';
 
 export type BackendId = 'gpu' | 'cpu' | 'threads';
 export const BACKEND_IDS: readonly BackendId[] = ['gpu', 'cpu', 'threads'];
@@ -45,6 +46,8 @@ export interface BenchConfig {
   /** Run every command once, untimed, before the timed rounds (file cache, libraries). */
   readonly peerWarmup: boolean;
   readonly peerBudgetMs: number;
+  /** GPU 2D palettes: how a call with the split table runs (the library's default when absent). */
+  readonly splitPasses?: SplitPasses;
   readonly outDir: string;
   /** Base name of the JSON, markdown and SVG files. */
   readonly name: string;

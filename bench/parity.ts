@@ -7,6 +7,9 @@ import { Engine } from '../src/engine.js';
 import type { Raster } from '../src/formats/raster.js';
 import { ditherImage, type DitherImageOptions, type DitheredImage } from '../src/image/ditherImage.js';
 import { ditherStack, type DitherStackOptions, type StackLayer } from '../src/stack/ditherStack.js';
+import { orderedPaletteParams } from '../src/kernels/orderedPalette.js';
+import { forgetSplits } from '../src/kernels/splitCache.js';
+import { bayer } from '../src/maps/bayer.js';
 import { getPreset } from '../src/palette/index.js';
 
 /** xorshift32: the same inputs on every run and machine. */
@@ -72,10 +75,28 @@ function imageCases(big: boolean, maxPixels: number): Case[] {
       cases.push({ name: `${label} ${w}×${h}`, run: async (engine) => bytesOf(await ditherImage(raster(w, h, depth, s), { ...opts, engine })) });
     }
   }
+  // The split table's two ways, each from an empty table (every pixel a miss) and then warm (none).
+  const params = orderedPaletteParams(bayer([8, 8]), pico8.colors);
+  for (const [w, h] of [[1, 1], [4097, 3], [1920, 1080]] as const) {
+    for (const splitPasses of ['fused', 'two'] as const) {
+      const image = raster(w, h, 8, seed++); // the same image again warm: no colour missing then
+      for (const cold of [true, false]) {
+        cases.push({
+          name: `palette pico8 split table ${splitPasses} ${cold ? 'cold' : 'warm'} ${w}×${h}`,
+          run: async (engine) => {
+            const device = await engine.device();
+            if (device && cold) await forgetSplits(device);
+            return (await engine.orderedPalette(image, params, { splitTable: 'always', splitPasses })).indices;
+          },
+        });
+      }
+    }
+  }
   if (big) {
     // The largest RGBA8 image one storage binding holds (capped at 16384² so the CPU side stays quick).
     const side = Math.min(16384, Math.floor(Math.sqrt(maxPixels)));
     cases.push({ name: `palette pico8 pair ${side}×${side} (largest binding)`, run: async (engine) => bytesOf(await ditherImage(raster(side, side, 8, 99), { palette: pico8, engine })) });
+    cases.push({ name: `palette pico8 pair ${side}×${side} (largest binding, two passes)`, run: async (engine) => (await engine.orderedPalette(raster(side, side, 8, 99), params, { splitTable: 'always', splitPasses: 'two' })).indices });
     cases.push({ name: `levels 2 ${side}×${side} (largest binding)`, run: async (engine) => bytesOf(await ditherImage(raster(side, side, 8, 98), { levels: [2], engine })) });
   }
   return cases;

@@ -155,6 +155,7 @@ export function markdown(r: BenchResult): string {
   L.push(`# ditherforge benchmark (${r.mode})`, '');
   L.push(`${r.date}, ${r.durationS.toFixed(0)} s. **Machine:** ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}. **GPU adapter:** ${adapter}. Load average (1 min) ${m.loadAverage.start[0]} at start, ${m.loadAverage.end[0]} at end.`, '');
   for (const b of r.backends) L.push(`- ${b.label}${b.status === 'skipped' ? ` — skipped: ${b.note}` : ''}`);
+  if (typeof r.config.splitPasses === 'string') L.push(`- GPU 2D palettes with the split table: \`--split-passes ${r.config.splitPasses}\``);
   L.push('');
   L.push('## Roofline', '');
   const g = r.roofline.gpu;
@@ -170,7 +171,7 @@ export function markdown(r: BenchResult): string {
   L.push('Bytes moved per pixel / voxel (input samples + output, tables excluded): 2D palette RGBA8 → index: 5; levels RGBA16 → RGBA8 codes: 12; 3D grey8 → 1 bit: 1.125; 3D 4 × 8-bit fractions → material byte: 5.', '');
 
   L.push('## Kernels', '');
-  L.push('Throughput in Mpixel/s (Mvoxel/s for stacks) from the median of the repeats. GPU kernel: timestamp queries, steady state; GPU 1st call: the kernel of the first call, with the caches kept between calls emptied (2D palettes: the device\'s pair-split table, which later calls and video frames with the same palette read instead of searching); GPU mem→mem: wall time of the call, upload and readback included; “% copy”: the kernel\'s bytes moved per second over the copy bandwidth of the same device.', '');
+  L.push('Throughput in Mpixel/s (Mvoxel/s for stacks) from the median of the repeats. GPU kernel: timestamp queries, steady state (2D palettes: with the device\'s pair-split table warm, read in two passes by default); GPU 1st call: the kernel of the first call, with the caches kept between calls emptied (2D palettes: the split table, which later calls and video frames with the same palette read instead of searching; one fused pass); GPU mem→mem: wall time of the call, upload and readback included; “% copy”: the kernel\'s bytes moved per second over the copy bandwidth of the same device.', '');
   L.push('| Workload | GPU kernel | % copy | GPU 1st call | GPU mem→mem | input GB/s | CPU 1 thread | CPU threads | threads / 1 |');
   L.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   const ids = workloadIds(r.kernels);

@@ -7,6 +7,7 @@ import { planLevels } from '../src/image/levels.js';
 import { levelsCpu } from '../src/kernels/levels.js';
 import { levelsGpu } from '../src/kernels/levels.gpu.js';
 import { orderedPaletteParams, type OrderedPaletteParams } from '../src/kernels/orderedPalette.js';
+import type { SplitPasses } from '../src/kernels/orderedPalette.gpu.js';
 import { forgetSplits } from '../src/kernels/splitCache.js';
 import { bayer } from '../src/maps/bayer.js';
 import { blueNoise } from '../src/maps/blueNoise.js';
@@ -60,7 +61,7 @@ function onEngine<T>(e: Engine, cpu: () => T, pooled: (p: CpuPool) => Promise<T>
   return e.run({ cpu, cpuPool: pooled, gpu }) as Promise<T>;
 }
 
-function palette2d(inputs: Inputs, size: Size, colours: 2 | 16 | 256, mapName: MapName): Workload {
+function palette2d(inputs: Inputs, size: Size, colours: 2 | 16 | 256, mapName: MapName, splitPasses?: SplitPasses): Workload {
   const key = `rgba8:${size.width}x${size.height}`;
   const pal = benchPalette(colours);
   let params: OrderedPaletteParams | undefined;
@@ -81,7 +82,7 @@ function palette2d(inputs: Inputs, size: Size, colours: 2 | 16 | 256, mapName: M
     async run(e) {
       const image = inputs.get(key, () => photo(size.width, size.height, 8));
       params ??= orderedPaletteParams(MAPS[mapName](), pal.colors);
-      return (await e.orderedPalette(image, params)).gpuMs;
+      return (await e.orderedPalette(image, params, splitPasses ? { splitPasses } : {})).gpuMs;
     },
     async reset(e) {
       const device = await e.device();
@@ -163,8 +164,8 @@ function stack(inputs: Inputs, s: StackSize, kind: StackKind): Workload {
 export function workloads(c: BenchConfig, inputs: Inputs): Workload[] {
   const out: Workload[] = [];
   c.sizes2d.forEach((size, i) => {
-    for (const colours of c.palettes) for (const map of c.maps) out.push(palette2d(inputs, size, colours, map));
-    if (i === 0) for (const [colours, map] of c.extra2d) out.push(palette2d(inputs, size, colours, map));
+    for (const colours of c.palettes) for (const map of c.maps) out.push(palette2d(inputs, size, colours, map, c.splitPasses));
+    if (i === 0) for (const [colours, map] of c.extra2d) out.push(palette2d(inputs, size, colours, map, c.splitPasses));
   });
   for (const size of c.levelsSizes) out.push(levels16(inputs, size));
   for (const s of c.stacks) for (const kind of c.stackKinds) out.push(stack(inputs, s, kind));

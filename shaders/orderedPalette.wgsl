@@ -23,6 +23,7 @@ struct Params {
   pair: u32,             // 1: the pair rule, 0: the offset rule
   paletteSize: u32,
   cached: u32,           // 1: the pair rule on 8-bit pixels, through `splits`
+  maxGroupsX: u32,       // the device's maxComputeWorkgroupsPerDimension (missDispatch lays its grid out with it)
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -39,6 +40,15 @@ struct Params {
 // With `cached`: per 8-bit colour r | g << 8 | b << 16, its pair split + 1 (0: not computed yet). It lives on the
 // device across calls with the same palette (src/kernels/splitCache.ts): the split does not depend on the map.
 @group(0) @binding(7) var<storage, read_write> splits: array<atomic<u32>>;
+
+// The split table in two passes (applySplits, missDispatch, fillSplits below), as an alternative to the fused
+// `orderedPalette` entry: there the search, inlined into the one kernel, sets every invocation's register budget,
+// and the table is read with atomic loads, which are not reordered; here the pass over the pixels reads the table
+// plainly and holds no search, and only the pixels whose colour is not in the table yet run one.
+@group(0) @binding(8) var<storage, read> knownSplits: array<u32>;          // `splits`, read plainly by applySplits
+@group(0) @binding(9) var<storage, read_write> misses: array<atomic<u32>>; // [0]: how many; then their pixel numbers
+@group(0) @binding(10) var<storage, read_write> missGroups: array<u32>;    // fillSplits' indirect grid (x, y, z)
+@group(0) @binding(11) var<storage, read_write> patched: array<atomic<u32>>; // the `indices` words, for fillSplits
 
 const WORKGROUP: u32 = 64u;
 
@@ -103,13 +113,18 @@ fn splitPick(split: u32, t: i32) -> u32 {
 // An 8-bit pixel's split through the cache: computed by the first invocation that meets its colour, then read.
 // Racing invocations store the same word, and atomics make the race well defined.
 fn cachedSplit(px: vec4<u32>) -> u32 {
-  let key = px.x | (px.y << 8u) | (px.z << 16u);
+  let key = splitKey(px);
   var stored = atomicLoad(&splits[key]);
   if (stored == 0u) {
     stored = pairSplit(linearOf(px)) + 1u;
     atomicStore(&splits[key], stored);
   }
   return stored - 1u;
+}
+
+/** A pixel's entry in the split table: its 8-bit colour r | g << 8 | b << 16. */
+fn splitKey(px: vec4<u32>) -> u32 {
+  return px.x | (px.y << 8u) | (px.z << 16u);
 }
 
 fn linearOf(px: vec4<u32>) -> vec3<i32> {
@@ -149,4 +164,66 @@ fn orderedPalette(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
     mapStep(&c, params.width, tile);
   }
   indices[word] = packed;
+}
+
+// The first of the two passes: every pixel whose colour the table holds is written; the others are written as
+// index 0 and queued in `misses` for fillSplits. Only for the pair rule on 8-bit pixels (`cached`). The four
+// pixels and their table words are loaded first, in named values rather than an array (which may live in memory),
+// so the loads can be in flight together.
+@compute @workgroup_size(WORKGROUP)
+fn applySplits(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let word = gid.y * groups.x * WORKGROUP + gid.x;
+  let p0 = word * 4u;
+  if (p0 >= params.pixelCount) { return; }
+  let tile = MapTile(0u, params.mapWidth, params.mapHeight, params.firstRow);
+  var c = cursorAt(p0, params.width, tile);
+  let last = params.pixelCount - 1u;
+  let px0 = fetch(p0);
+  let px1 = fetch(min(p0 + 1u, last));
+  let px2 = fetch(min(p0 + 2u, last));
+  let px3 = fetch(min(p0 + 3u, last));
+  let s0 = knownSplits[splitKey(px0)];
+  let s1 = knownSplits[splitKey(px1)];
+  let s2 = knownSplits[splitKey(px2)];
+  let s3 = knownSplits[splitKey(px3)];
+  var packed = applyOne(p0, px0, s0, &c, tile);
+  packed |= applyOne(p0 + 1u, px1, s1, &c, tile) << 8u;
+  packed |= applyOne(p0 + 2u, px2, s2, &c, tile) << 16u;
+  packed |= applyOne(p0 + 3u, px3, s3, &c, tile) << 24u;
+  indices[word] = packed;
+}
+
+/** applySplits for pixel p (0 past the chunk's end), its table word `stored`; steps the cursor on. */
+fn applyOne(p: u32, px: vec4<u32>, stored: u32, c: ptr<function, MapCursor>, tile: MapTile) -> u32 {
+  if (p >= params.pixelCount) { return 0u; }
+  let cell = cells[mapCell(*c)];
+  mapStep(c, params.width, tile);
+  if (i32(px.w) < cell.y) { return params.transparent; }
+  if (stored == 0u) {
+    atomicStore(&misses[1u + atomicAdd(&misses[0], 1u)], p);
+    return 0u;
+  }
+  return splitPick(stored - 1u, cell.x);
+}
+
+// fillSplits' grid: one invocation per queued pixel, laid over x and y as the host lays direct dispatches.
+@compute @workgroup_size(1)
+fn missDispatch() {
+  let groups = (atomicLoad(&misses[0]) + WORKGROUP - 1u) / WORKGROUP;
+  let x = min(groups, params.maxGroupsX);
+  missGroups[0] = x;
+  missGroups[1] = select(1u, (groups + x - 1u) / x, x > 0u);
+  missGroups[2] = 1u;
+}
+
+// The second pass: each queued pixel's split, computed into the table (cachedSplit) and its index patched into
+// the word applySplits wrote (index 0 there, so an OR sets it).
+@compute @workgroup_size(WORKGROUP)
+fn fillSplits(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let i = gid.y * groups.x * WORKGROUP + gid.x;
+  if (i >= atomicLoad(&misses[0])) { return; }
+  let p = atomicLoad(&misses[1u + i]);
+  let tile = MapTile(0u, params.mapWidth, params.mapHeight, params.firstRow);
+  let index = splitPick(cachedSplit(fetch(p)), cells[mapCell(cursorAt(p, params.width, tile))].x);
+  atomicOr(&patched[p / 4u], index << (8u * (p % 4u)));
 }

@@ -1,11 +1,12 @@
 // `ditherforge bench`: the benchmark suite (bench/): kernels on every backend, the roofline, peers, and the
 // JSON / markdown / SVG report under bench/results/.
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { BACKEND_IDS, deeper, fullConfig, quickConfig, scaled, type BackendId, type BenchConfig } from '../../bench/config.js';
 import { renderResults, runBench } from '../../bench/suite.js';
 import { InputError } from '../errors.js';
+import { SPLIT_PASSES, type SplitPasses } from '../kernels/orderedPalette.gpu.js';
 import { positiveInt, runCommand } from './run.js';
 
 const PARTS = ['2d', 'levels', '3d', 'peers'] as const;
@@ -24,6 +25,7 @@ interface BenchOptions {
   only?: string;
   peers: boolean;
   render?: string;
+  splitPasses?: SplitPasses;
 }
 
 function list<T extends string>(option: string, value: string, allowed: readonly T[]): T[] {
@@ -55,6 +57,7 @@ export function benchConfig(opts: BenchOptions): BenchConfig {
     ...(opts.repeats === undefined ? {} : { repeats: opts.repeats, peerRepeats: opts.repeats }),
     ...(opts.budget === undefined ? {} : { budgetMs: opts.budget * 1000 }),
     name: opts.name ?? (opts.scale === 1 ? c.name : `${c.name}-scaled`),
+    ...(opts.splitPasses === undefined ? {} : { splitPasses: opts.splitPasses }),
   };
 }
 
@@ -72,6 +75,7 @@ export function benchCommand(): Command {
     .option('--deeper <k>', 'stacks k times as many layers (a real GPU runs the default ones near launch overhead)', positiveInt('--deeper', 1024), 1)
     .option('--only <parts>', `run only these parts, of ${PARTS.join(', ')}`)
     .option('--no-peers', 'skip ImageMagick / FFmpeg and the whole-process runs')
+    .addOption(new Option('--split-passes <mode>', "GPU 2D palettes with the split table (default: the library's, warm)").choices(SPLIT_PASSES))
     .option('--render <json>', 'measure nothing: rewrite the targets, markdown and SVG of an earlier results JSON')
     .action((opts: BenchOptions) =>
       runCommand(async () => {

@@ -14,8 +14,10 @@ export interface Dispatch {
   readonly buffers: Readonly<Record<string, BufferBinding>>;
   /** WGSL binding name → member values, for every uniform binding. */
   readonly uniforms?: Readonly<Record<string, Readonly<Record<string, number | readonly number[]>>>>;
-  /** Total workgroups; laid out over x and y when more than one dimension allows. */
+  /** Total workgroups; laid out over x and y when more than one dimension allows. Ignored with `indirect`. */
   readonly workgroups: number;
+  /** The grid (x, y, z as u32) is read from this buffer when the dispatch runs, as an earlier one wrote it. */
+  readonly indirect?: GPUBuffer;
 }
 
 export interface BatchResult {
@@ -73,6 +75,11 @@ export class Recorder {
     this.encoder.copyBufferToBuffer(staging, 0, dst, offset, bytes);
   }
 
+  /** Zeroes `size` bytes of `dst` from `offset` (multiples of 4), in order with the batch's other commands. */
+  clear(dst: GPUBuffer, offset: number, size: number): void {
+    this.encoder.clearBuffer(dst, offset, size);
+  }
+
   /** A storage buffer holding `data`, bound to exactly its (4-byte rounded) length. */
   input(data: ArrayBufferView, label: string): GPUBufferBinding {
     return this.inputParts([data], data.byteLength, label);
@@ -112,7 +119,8 @@ export class Recorder {
     if (timed) this.queries += 2;
     pass.setPipeline(d.kernel.pipeline);
     groups.forEach((g, i) => pass.setBindGroup(i, g));
-    if (d.workgroups > 0) pass.dispatchWorkgroups(x, y);
+    if (d.indirect) pass.dispatchWorkgroupsIndirect(d.indirect, 0);
+    else if (d.workgroups > 0) pass.dispatchWorkgroups(x, y);
     pass.end();
   }
 

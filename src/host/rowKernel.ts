@@ -6,6 +6,7 @@ import { BATCH_BYTES, runBatches, sharedTables, type Batch } from './batches.js'
 import { bindingLimit, rowChunks, type RowChunk } from './chunking.js';
 import type { GpuHandle } from './device.js';
 import type { Kernel } from './pipelines.js';
+import type { Recorder } from './recorder.js';
 
 export interface RowKernelSpec {
   readonly kernel: Kernel;
@@ -18,12 +19,28 @@ export interface RowKernelSpec {
   /** The WGSL name of the output binding, and the bytes it holds per pixel (packed into u32 words). */
   readonly output: { readonly name: string; readonly bytesPerPixel: 1 | 4 };
   /** Uniform values for one chunk. */
-  readonly uniforms: (chunk: RowChunk & { pixelCount: number }) => Readonly<Record<string, Readonly<Record<string, number | readonly number[]>>>>;
+  readonly uniforms: (chunk: ChunkInfo) => Readonly<Record<string, Readonly<Record<string, number | readonly number[]>>>>;
   readonly pixelsPerWorkgroup: number;
   /** Caps a chunk's input binding (tests use it to force many chunks). */
   readonly maxChunkBytes?: number | undefined;
   /** Fills each output buffer with this word first, so tests can prove every element is written. */
   readonly poison?: number | undefined;
+  /** Dispatches of a chunk besides the kernel's own, e.g. a second pass. */
+  readonly passes?: ChunkPasses;
+}
+
+/** A chunk as its dispatches see it. */
+export interface ChunkInfo extends RowChunk {
+  readonly pixelCount: number;
+}
+
+export interface ChunkPasses {
+  /** How many dispatches `after` records (each gets timestamp queries). */
+  readonly extra: number;
+  /** Buffers the kernel binds for this chunk besides the shared ones (recorded before its dispatch). */
+  before(rec: Recorder, chunk: ChunkInfo): Readonly<Record<string, GPUBufferBinding>>;
+  /** Records the dispatches that follow the kernel's, given every buffer it bound. */
+  after(rec: Recorder, chunk: ChunkInfo, bound: Readonly<Record<string, GPUBufferBinding>>): void;
 }
 
 export async function runRowKernel(gpu: GpuHandle, spec: RowKernelSpec): Promise<{ output: Uint8Array; gpuMs: number | null }> {
@@ -37,19 +54,23 @@ export async function runRowKernel(gpu: GpuHandle, spec: RowKernelSpec): Promise
   const tables = sharedTables(gpu, spec.tables);
   const batches = chunks.map(
     (chunk): Batch => ({
-      dispatches: 1,
+      dispatches: 1 + (spec.passes?.extra ?? 0),
       record(rec) {
         const pixelCount = chunk.count * width;
+        const info: ChunkInfo = { ...chunk, pixelCount };
         const words = Math.ceil((pixelCount * outPerPixel) / 4);
         const src = new Uint8Array(data.buffer, data.byteOffset + chunk.first * width * bytesPerPixel, pixelCount * bytesPerPixel);
         const out = rec.buffer(words * 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC, spec.output.name);
         if (spec.poison !== undefined) rec.upload(out, new Uint32Array(words).fill(spec.poison));
-        rec.dispatch({
-          kernel: spec.kernel,
-          buffers: { pixels: rec.input(src, 'pixels'), ...tables.buffers, ...spec.buffers, [spec.output.name]: { buffer: out, offset: 0, size: words * 4 } },
-          uniforms: spec.uniforms({ ...chunk, pixelCount }),
-          workgroups: Math.ceil(pixelCount / spec.pixelsPerWorkgroup),
-        });
+        const buffers = {
+          pixels: rec.input(src, 'pixels'),
+          ...tables.buffers,
+          ...spec.buffers,
+          ...spec.passes?.before(rec, info),
+          [spec.output.name]: { buffer: out, offset: 0, size: words * 4 },
+        };
+        rec.dispatch({ kernel: spec.kernel, buffers, uniforms: spec.uniforms(info), workgroups: Math.ceil(pixelCount / spec.pixelsPerWorkgroup) });
+        spec.passes?.after(rec, info, buffers);
         const at = chunk.first * width * outPerPixel;
         return [rec.read(out, 0, pixelCount * outPerPixel, output.subarray(at, at + pixelCount * outPerPixel))];
       },

@@ -47,6 +47,8 @@ async function create(device: GPUDevice): Promise<Table | null> {
 
 export interface SplitLease {
   readonly buffer: GPUBuffer;
+  /** The table held this palette's splits before this call: a call with it misses only colours new to it. */
+  readonly warm: boolean;
   release(): void;
 }
 
@@ -70,7 +72,8 @@ export async function leaseSplits(device: GPUDevice, params: OrderedPaletteParam
   }
   const table = await pending;
   if (!table) return null;
-  if (table.key !== key) {
+  const warm = table.key === key;
+  if (!warm) {
     if (table.users > 0) return null;
     const enc = device.createCommandEncoder();
     enc.clearBuffer(table.buffer); // 0 is "not computed"
@@ -82,6 +85,7 @@ export async function leaseSplits(device: GPUDevice, params: OrderedPaletteParam
   let held = true;
   return {
     buffer: t.buffer,
+    warm,
     release() {
       if (held) t.users--;
       held = false;

@@ -97,10 +97,17 @@ test('bind group layouts come from the WGSL', () => {
   });
   expect(r.layouts).toHaveLength(2);
   const members = r.bindings.find((b) => b.name === 'params')?.members;
-  expect([...(members?.keys() ?? [])]).toEqual(['width', 'firstRow', 'pixelCount', 'wide', 'mapWidth', 'mapHeight', 'transparent', 'gridDim', 'pair', 'paletteSize', 'cached']);
+  expect([...(members?.keys() ?? [])]).toEqual(['width', 'firstRow', 'pixelCount', 'wide', 'mapWidth', 'mapHeight', 'transparent', 'gridDim', 'pair', 'paletteSize', 'cached', 'maxGroupsX']);
   expect(members?.get('gridDim')?.offset).toBe(28);
   // arrays of vec4 are laid out with a 16-byte stride
   expect(r.bindings.find((b) => b.name === 'space')?.members?.get('m2')).toMatchObject({ offset: 48, width: 4, count: 3, stride: 16 });
+  // Each entry point gets the bindings it uses: the split table's two passes read and write it differently.
+  const used = (entry: string) => Object.fromEntries(reflectKernel(shaderSource('orderedPalette'), entry).bindings.map((b) => [b.name, b.kind]));
+  expect(used('applySplits')).toMatchObject({ knownSplits: 'read-only-storage', misses: 'storage', indices: 'storage' });
+  expect(used('applySplits')).not.toHaveProperty('splits');
+  expect(used('fillSplits')).toMatchObject({ splits: 'storage', misses: 'storage', patched: 'storage' });
+  expect(used('fillSplits')).not.toHaveProperty('knownSplits');
+  expect(Object.keys(used('missDispatch')).sort()).toEqual(['missGroups', 'misses', 'params']);
 });
 
 test('buffer size classes waste at most 1/8 and are stable', () => {

@@ -35,11 +35,15 @@ describe('orderedPalette on the GPU equals the CPU reference', () => {
         const image = randomImage(w, h, w * 1000 + h);
         const params = orderedPaletteParams(bayer([8, 8]), pal);
         const cpu = orderedPalette(image, params);
-        for (const splitTable of ['never', 'always'] as const) {
-          const gpu = await engine.orderedPalette(image, params, { poison: POISON, splitTable });
+        const device = (await engine.device())!;
+        // Uncached; the table's fused kernel cold and warm; its two passes with every pixel queued, then none.
+        const runs = [['never', 'fused', false], ['always', 'fused', true], ['always', 'fused', false], ['always', 'two', true], ['always', 'two', false]] as const;
+        for (const [splitTable, splitPasses, cold] of runs) {
+          if (cold) await forgetSplits(device);
+          const gpu = await engine.orderedPalette(image, params, { poison: POISON, splitTable, splitPasses });
           expect(gpu.indices.length).toBe(w * h);
           expect(gpu.indices.includes(255)).toBe(false); // every element was written
-          expect(same(gpu.indices, cpu), splitTable).toBe(true);
+          expect(same(gpu.indices, cpu), `${splitTable} ${splitPasses}${cold ? ' cold' : ''}`).toBe(true);
         }
       });
     }
@@ -70,9 +74,13 @@ describe('chunking', () => {
     const image = randomImage(333, 211, 5);
     const params = orderedPaletteParams(bayer([8, 8]), randomBytes(16 * 3, 5));
     const whole = await engine.orderedPalette(image, params);
-    for (const rows of [1, 3, 7, 64]) {
-      const chunked = await engine.orderedPalette(image, params, { maxChunkBytes: rows * 333 * 4, poison: POISON });
-      expect(same(chunked.indices, whole.indices), `${rows} rows per chunk`).toBe(true);
+    const device = (await engine.device())!;
+    for (const splitPasses of ['fused', 'two'] as const) {
+      for (const rows of [1, 3, 7, 64]) {
+        await forgetSplits(device); // two passes: each chunk queues its own misses
+        const chunked = await engine.orderedPalette(image, params, { maxChunkBytes: rows * 333 * 4, poison: POISON, splitTable: 'always', splitPasses });
+        expect(same(chunked.indices, whole.indices), `${rows} rows per chunk, ${splitPasses}`).toBe(true);
+      }
     }
     expect(same(whole.indices, orderedPalette(image, params))).toBe(true);
   });
@@ -84,9 +92,13 @@ describe('chunking', () => {
     const fullRows = Math.floor(limit / (width * 4));
     const image = randomImage(width, fullRows + 1, 1234);
     const params = orderedPaletteParams(bayer([8, 8]), BW);
-    const gpu = await engine.orderedPalette(image, params, { poison: POISON });
-    expect(gpu.indices.includes(255)).toBe(false);
-    expect(same(gpu.indices, orderedPalette(image, params))).toBe(true);
+    const cpu = orderedPalette(image, params);
+    // Fused, then two passes, whose miss queue (a word more than the chunk's pixels) makes chunks a row smaller.
+    for (const splitPasses of ['fused', 'two'] as const) {
+      const gpu = await engine.orderedPalette(image, params, { poison: POISON, splitTable: 'always', splitPasses });
+      expect(gpu.indices.includes(255)).toBe(false);
+      expect(same(gpu.indices, cpu), splitPasses).toBe(true);
+    }
   }, 300_000);
 });
 
@@ -160,24 +172,42 @@ describe('the device split cache (8-bit pair rule)', () => {
     expect(same(gb.indices, orderedPalette(ib, b))).toBe(true);
   });
 
-  test('a warm call reads the table (a planted entry shows), and forgetting it restores the exact answer', async () => {
+  for (const splitPasses of ['fused', 'two'] as const) {
+    test(`a warm call reads the table (a planted entry shows), and forgetting it restores the exact answer: ${splitPasses}`, async () => {
+      const device = (await engine.device())!;
+      const params = orderedPaletteParams(bayer([8, 8]), palA);
+      const image = randomImage(64, 8, 9);
+      await forgetSplits(device);
+      const first = await engine.orderedPalette(image, params, { splitTable: 'always', splitPasses });
+      const [r, g, b] = [image.data[0]!, image.data[1]!, image.data[2]!];
+      const other = (first.indices[0]! + 1) % 16;
+      // Plant "index `other` at every threshold" (stored word = split + 1) for the first pixel's colour.
+      const lease = (await leaseSplits(device, params, 0, 'always'))!;
+      device.queue.writeBuffer(lease.buffer, 4 * (r | (g << 8) | (b << 16)), new Uint32Array([(other | (other << 8)) + 1]));
+      lease.release();
+      const planted = await engine.orderedPalette(image, params, { splitTable: 'always', splitPasses });
+      for (let p = 0; p < 64 * 8; p++) {
+        const sameColour = image.data[4 * p] === r && image.data[4 * p + 1] === g && image.data[4 * p + 2] === b;
+        expect(planted.indices[p]).toBe(sameColour ? other : first.indices[p]);
+      }
+      await forgetSplits(device);
+      expect(same((await engine.orderedPalette(image, params, { splitTable: 'always', splitPasses })).indices, orderedPalette(image, params))).toBe(true);
+    });
+  }
+
+  test('a lease is warm only when the table already holds its palette (the default two passes then)', async () => {
     const device = (await engine.device())!;
-    const params = orderedPaletteParams(bayer([8, 8]), palA);
-    const image = randomImage(64, 8, 9);
-    const first = await engine.orderedPalette(image, params, { splitTable: 'always' });
-    const [r, g, b] = [image.data[0]!, image.data[1]!, image.data[2]!];
-    const other = (first.indices[0]! + 1) % 16;
-    // Plant "index `other` at every threshold" (stored word = split + 1) for the first pixel's colour.
-    const lease = (await leaseSplits(device, params, 0, 'always'))!;
-    device.queue.writeBuffer(lease.buffer, 4 * (r | (g << 8) | (b << 16)), new Uint32Array([(other | (other << 8)) + 1]));
-    lease.release();
-    const planted = await engine.orderedPalette(image, params, { splitTable: 'always' });
-    for (let p = 0; p < 64 * 8; p++) {
-      const sameColour = image.data[4 * p] === r && image.data[4 * p + 1] === g && image.data[4 * p + 2] === b;
-      expect(planted.indices[p]).toBe(sameColour ? other : first.indices[p]);
-    }
+    const a = orderedPaletteParams(bayer([8, 8]), palA);
+    const b = orderedPaletteParams(bayer([8, 8]), palB);
+    const warmth = async (params: typeof a) => {
+      const lease = (await leaseSplits(device, params, 0, 'always'))!;
+      lease.release();
+      return lease.warm;
+    };
     await forgetSplits(device);
-    expect(same((await engine.orderedPalette(image, params, { splitTable: 'always' })).indices, orderedPalette(image, params))).toBe(true);
+    expect([await warmth(a), await warmth(a), await warmth(b), await warmth(b), await warmth(a)]).toEqual([false, true, false, true, false]);
+    await forgetSplits(device);
+    expect(await warmth(a)).toBe(false);
   });
 
   test('auto makes the table once a device has run a megapixel with one palette, never for one small image', async () => {
