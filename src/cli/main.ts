@@ -18,14 +18,16 @@ function namedCommand(args: readonly string[]): string | undefined {
   return name !== undefined && Object.hasOwn(COMMANDS, name) ? name : undefined;
 }
 
+// Commander's own usage errors get the same one-line shape as ours, in the subcommands too (addCommand does not
+// pass output settings on).
+const output = { outputError: (text: string, write: (s: string) => void) => write(`ditherforge: ${text.replace(/^error: /, '')}`) };
 const program = new Command('ditherforge')
   .description('GPU compute dithering: ordered dithering to palettes and levels, with a bit-identical CPU reference')
   .version('0.1.0')
-  // Commander's own usage errors get the same one-line shape as ours.
-  .configureOutput({ outputError: (text, write) => write(`ditherforge: ${text.replace(/^error: /, '')}`) });
+  .configureOutput(output);
 
 await runCommand(async () => {
   const named = namedCommand(process.argv.slice(2));
-  for (const name of named ? [named] : Object.keys(COMMANDS)) program.addCommand(await COMMANDS[name]!());
+  for (const name of named ? [named] : Object.keys(COMMANDS)) program.addCommand((await COMMANDS[name]!()).configureOutput(output));
   await program.parseAsync(process.argv);
 });

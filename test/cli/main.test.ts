@@ -20,4 +20,12 @@ describe('ditherforge', () => {
     expect(r.stderr).toMatch(/^ditherforge: unknown command 'imag'/);
     expect(r.stderr).toContain('image');
   });
+
+  test("a subcommand's usage errors have the same one-line shape", () => {
+    for (const args of [['image', 'x.png', '-o', 'y.png', '--backend', 'tpu'], ['stack'], ['bench', '--split-passes', 'three']]) {
+      const r = ditherforge(args);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr, args.join(' ')).toMatch(/^ditherforge: \S[^\n]*\n$/);
+    }
+  });
 });
