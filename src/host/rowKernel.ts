@@ -4,6 +4,7 @@
 // only their tables, their uniforms and their output width.
 import { BATCH_BYTES, runBatches, sharedTables, type Batch } from './batches.js';
 import { bindingLimit, rowChunks, type RowChunk } from './chunking.js';
+import { outputArray } from './outputArray.js';
 import type { GpuHandle } from './device.js';
 import type { Kernel } from './pipelines.js';
 import type { Recorder } from './recorder.js';
@@ -27,6 +28,8 @@ export interface RowKernelSpec {
   readonly poison?: number | undefined;
   /** Dispatches of a chunk besides the kernel's own, e.g. a second pass. */
   readonly passes?: ChunkPasses;
+  /** Where the output goes (at least width · height · bytesPerPixel bytes); by default a new array. */
+  readonly into?: Uint8Array | undefined;
 }
 
 /** A chunk as its dispatches see it. */
@@ -50,7 +53,7 @@ export async function runRowKernel(gpu: GpuHandle, spec: RowKernelSpec): Promise
   const limit = Math.min(bindingLimit(gpu.device), spec.maxChunkBytes ?? Infinity);
   // A row wider than a batch still goes whole (the binding limit is the only hard one).
   const chunks = rowChunks(height, width * bytesPerPixel, limit, Math.max(1, Math.floor(BATCH_BYTES / (width * bytesPerPixel))));
-  const output = new Uint8Array(width * height * outPerPixel);
+  const output = outputArray(width * height * outPerPixel, spec.into);
   const tables = sharedTables(gpu, spec.tables);
   const batches = chunks.map(
     (chunk): Batch => ({

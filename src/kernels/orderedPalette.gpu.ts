@@ -17,6 +17,8 @@ export interface GpuRunOptions {
   readonly splitTable?: SplitTableMode;
   /** With the table: one fused kernel or two passes (below). The same bytes either way. Default warm. */
   readonly splitPasses?: SplitPasses;
+  /** Where the indices go (one byte per pixel, at least): the result's `indices` is then a view of it. */
+  readonly into?: Uint8Array;
 }
 
 /**
@@ -92,6 +94,7 @@ async function run(gpu: GpuHandle, image: RgbaImage, params: OrderedPaletteParam
     pixelsPerWorkgroup: 64 * 4,
     maxChunkBytes: options.maxChunkBytes,
     poison: options.poison,
+    into: options.into,
     ...(table?.twoPass ? { passes: await fillPasses(gpu.device, table.buffer, uniforms) } : {}),
   });
   return { indices: output, gpuMs };

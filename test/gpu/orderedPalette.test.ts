@@ -1,6 +1,6 @@
 // GPU against the CPU reference, byte for byte, for the orderedPalette kernel.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Engine } from '../../src/engine.js';
+import { Engine } from '../../src/engine.js';
 import { bayer } from '../../src/maps/bayer.js';
 import { orderedPalette, orderedPaletteParams } from '../../src/kernels/orderedPalette.js';
 import { forgetSplits, hasSplitTable, leaseSplits } from '../../src/kernels/splitCache.js';
@@ -66,6 +66,26 @@ describe('orderedPalette on the GPU equals the CPU reference', () => {
     expect(same(gpu.indices, orderedPalette(image, params))).toBe(true);
     expect(gpu.indices.includes(2)).toBe(false);
     expect(gpu.indices.includes(3)).toBe(false);
+  });
+});
+
+describe('into: an output array the caller reuses', () => {
+  test('both backends write the result into it, reused across calls, and refuse one too small', async () => {
+    const cpuEngine = await Engine.create({ backend: 'cpu' });
+    const params = orderedPaletteParams(bayer([8, 8]), randomBytes(16 * 3, 8));
+    const into = new Uint8Array(200 * 50 + 7).fill(255);
+    for (const [seed, e] of [[1, engine], [2, engine], [3, cpuEngine]] as const) {
+      const image = randomImage(200, 50, seed);
+      const r = await e.orderedPalette(image, params, { into, maxChunkBytes: 200 * 4 * 16 });
+      expect(r.indices.buffer).toBe(into.buffer);
+      expect(r.indices.length).toBe(200 * 50);
+      expect(same(r.indices, orderedPalette(image, params)), `seed ${seed}`).toBe(true);
+      expect(into[200 * 50]).toBe(255); // nothing past the result
+    }
+    for (const e of [engine, cpuEngine]) {
+      await expect(e.orderedPalette(randomImage(200, 50, 4), params, { into: new Uint8Array(200 * 50 - 1) })).rejects.toThrow(RangeError);
+    }
+    cpuEngine.destroy();
   });
 });
 
