@@ -17,7 +17,7 @@ export interface GpuRunOptions {
   readonly splitTable?: SplitTableMode;
   /** With the table: one fused kernel or two passes (below). The same bytes either way. Default warm. */
   readonly splitPasses?: SplitPasses;
-  /** Where the indices go (one byte per pixel, at least): the result's `indices` is then a view of it. */
+  /** Where the indices go (one byte per pixel at least; not the image's memory): `indices` is then a view of it. */
   readonly into?: Uint8Array;
 }
 
