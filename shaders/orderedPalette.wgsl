@@ -41,14 +41,15 @@ struct Params {
 // device across calls with the same palette (src/kernels/splitCache.ts): the split does not depend on the map.
 @group(0) @binding(7) var<storage, read_write> splits: array<atomic<u32>>;
 
-// The split table in two passes (applySplits, missDispatch, fillSplits below), as an alternative to the fused
-// `orderedPalette` entry: there the search, inlined into the one kernel, sets every invocation's register budget,
-// and the table is read with atomic loads, which are not reordered; here the pass over the pixels reads the table
-// plainly and holds no search, and only the pixels whose colour is not in the table yet run one.
-@group(0) @binding(8) var<storage, read> knownSplits: array<u32>;          // `splits`, read plainly by applySplits
+// The split table in two passes (applySplits; then missDispatch, fillSplits and patchMisses, below), as an
+// alternative to the fused `orderedPalette` entry: there the search, inlined into the one kernel, sets every
+// invocation's register budget, and the table is read with atomic loads, which are not reordered; here the pass
+// over the pixels reads the table plainly and holds no search, and only the pixels whose colour is not in the
+// table yet run one.
+@group(0) @binding(8) var<storage, read> knownSplits: array<u32>;          // `splits`, read plainly
 @group(0) @binding(9) var<storage, read_write> misses: array<atomic<u32>>; // [0]: how many; then their pixel numbers
-@group(0) @binding(10) var<storage, read_write> missGroups: array<u32>;    // fillSplits' indirect grid (x, y, z)
-@group(0) @binding(11) var<storage, read_write> patched: array<atomic<u32>>; // the `indices` words, for fillSplits
+@group(0) @binding(10) var<storage, read_write> missGroups: array<u32>;    // the second pass's indirect grid
+@group(0) @binding(11) var<storage, read_write> patched: array<atomic<u32>>; // the `indices` words, for patchMisses
 
 const WORKGROUP: u32 = 64u;
 
@@ -167,7 +168,7 @@ fn orderedPalette(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
 }
 
 // The first of the two passes: every pixel whose colour the table holds is written; the others are written as
-// index 0 and queued in `misses` for fillSplits. Only for the pair rule on 8-bit pixels (`cached`). The four
+// index 0 and queued in `misses` for the second pass. Only for the pair rule on 8-bit pixels (`cached`). The four
 // pixels and their table words are loaded first, in named values rather than an array (which may live in memory),
 // so the loads can be in flight together.
 @compute @workgroup_size(WORKGROUP)
@@ -206,7 +207,8 @@ fn applyOne(p: u32, px: vec4<u32>, stored: u32, c: ptr<function, MapCursor>, til
   return splitPick(stored - 1u, cell.x);
 }
 
-// fillSplits' grid: one invocation per queued pixel, laid over x and y as the host lays direct dispatches.
+// The grid of fillSplits and patchMisses: one invocation per queued pixel, laid over x and y as the host lays
+// direct dispatches.
 @compute @workgroup_size(1)
 fn missDispatch() {
   let groups = (atomicLoad(&misses[0]) + WORKGROUP - 1u) / WORKGROUP;
@@ -216,14 +218,24 @@ fn missDispatch() {
   missGroups[2] = 1u;
 }
 
-// The second pass: each queued pixel's split, computed into the table (cachedSplit) and its index patched into
-// the word applySplits wrote (index 0 there, so an OR sets it).
+// The second pass, in two kernels so that neither binds more than 8 storage buffers (WebGPU's default per stage):
+// fillSplits computes each queued pixel's split into the table (cachedSplit: racing invocations of one colour
+// store the same word), then patchMisses reads it back and ORs the pixel's index into the word applySplits wrote
+// (index 0 there).
 @compute @workgroup_size(WORKGROUP)
 fn fillSplits(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = gid.y * groups.x * WORKGROUP + gid.x;
   if (i >= atomicLoad(&misses[0])) { return; }
+  _ = cachedSplit(fetch(atomicLoad(&misses[1u + i])));
+}
+
+@compute @workgroup_size(WORKGROUP)
+fn patchMisses(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let i = gid.y * groups.x * WORKGROUP + gid.x;
+  if (i >= atomicLoad(&misses[0])) { return; }
   let p = atomicLoad(&misses[1u + i]);
   let tile = MapTile(0u, params.mapWidth, params.mapHeight, params.firstRow);
-  let index = splitPick(cachedSplit(fetch(p)), cells[mapCell(cursorAt(p, params.width, tile))].x);
+  let split = knownSplits[splitKey(fetch(p))] - 1u;
+  let index = splitPick(split, cells[mapCell(cursorAt(p, params.width, tile))].x);
   atomicOr(&patched[p / 4u], index << (8u * (p % 4u)));
 }

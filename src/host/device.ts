@@ -74,7 +74,7 @@ function watchLoss(handle: GpuHandle): GpuHandle {
  * A GPU device, or null when no adapter is available. Requests the adapter's real limits and timestamp-query
  * when offered.
  */
-export async function requestGpu(options: { powerPreference?: GPUPowerPreference } = {}): Promise<GpuHandle | null> {
+export async function requestGpu(options: { powerPreference?: GPUPowerPreference; limits?: 'adapter' | 'default' } = {}): Promise<GpuHandle | null> {
   const source = browserGpu() ? 'browser' : 'node';
   const gpu = browserGpu() ?? (isNode() ? await nodeGpu() : null);
   if (!gpu) return null;
@@ -83,7 +83,8 @@ export async function requestGpu(options: { powerPreference?: GPUPowerPreference
   const timestamps = adapter.features.has('timestamp-query');
   const device = await adapter.requestDevice({
     requiredFeatures: timestamps ? ['timestamp-query'] : [],
-    requiredLimits: requestedLimits(adapter),
+    // 'default': WebGPU's defaults, as a page's plain requestDevice() gets (tests hold every kernel to them).
+    requiredLimits: options.limits === 'default' ? {} : requestedLimits(adapter),
   });
   return watchLoss({ device, adapter: describeAdapter(adapter, source, device), timestamps, owned: true, lost: null });
 }

@@ -108,8 +108,8 @@ export class Recorder {
     );
     const maxX = this.device.limits.maxComputeWorkgroupsPerDimension;
     const x = Math.min(d.workgroups, maxX);
-    const y = Math.ceil(d.workgroups / x);
-    if (y > maxX) throw new KernelError(d.kernel.name, 'internal', `${d.workgroups} workgroups exceed the device's grid`);
+    const y = x > 0 ? Math.ceil(d.workgroups / x) : 0;
+    if (!d.indirect && y > maxX) throw new KernelError(d.kernel.name, 'internal', `${d.workgroups} workgroups exceed the device's grid`);
     const timed = this.querySet && this.queries + 2 <= this.querySet.count;
     const pass = this.encoder.beginComputePass(
       timed && this.querySet

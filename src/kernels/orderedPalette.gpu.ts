@@ -100,11 +100,14 @@ async function run(gpu: GpuHandle, image: RgbaImage, params: OrderedPaletteParam
   return { indices: output, gpuMs };
 }
 
-/** After applySplits: missDispatch sizes fillSplits' grid from the queue of misses, then fillSplits runs. */
+/**
+ * After applySplits: missDispatch sizes the second pass's grid from the queue of misses, fillSplits computes
+ * their splits into the table, patchMisses writes their indices.
+ */
 async function fillPasses(device: GPUDevice, splits: GPUBuffer, uniforms: (chunk: ChunkInfo) => ReturnType<RowKernelSpec['uniforms']>): Promise<ChunkPasses> {
-  const [grid, fill] = await Promise.all([getKernel(device, 'orderedPalette', 'missDispatch'), getKernel(device, 'orderedPalette', 'fillSplits')]);
+  const [grid, fill, patch] = await Promise.all(['missDispatch', 'fillSplits', 'patchMisses'].map((entry) => getKernel(device, 'orderedPalette', entry)));
   return {
-    extra: 2,
+    extra: 3,
     before(rec, chunk) {
       const size = 4 * (1 + chunk.pixelCount); // the count, then at most every pixel
       const misses = rec.buffer(size, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, 'misses');
@@ -113,9 +116,9 @@ async function fillPasses(device: GPUDevice, splits: GPUBuffer, uniforms: (chunk
     },
     after(rec, chunk, bound) {
       const groups = rec.buffer(12, GPUBufferUsage.STORAGE | GPUBufferUsage.INDIRECT, 'missGroups');
-      rec.dispatch({ kernel: grid, buffers: { ...bound, missGroups: { buffer: groups, offset: 0, size: 12 } }, uniforms: uniforms(chunk), workgroups: 1 });
-      const indices = bound.indices!;
-      rec.dispatch({ kernel: fill, buffers: { ...bound, splits: { buffer: splits }, patched: indices }, uniforms: uniforms(chunk), workgroups: 0, indirect: groups });
+      rec.dispatch({ kernel: grid!, buffers: { ...bound, missGroups: { buffer: groups, offset: 0, size: 12 } }, uniforms: uniforms(chunk), workgroups: 1 });
+      const buffers = { ...bound, splits: { buffer: splits }, patched: bound.indices! };
+      for (const kernel of [fill!, patch!]) rec.dispatch({ kernel, buffers, uniforms: uniforms(chunk), workgroups: 0, indirect: groups });
     },
   };
 }

@@ -53,6 +53,22 @@ test("a caller's device is used and left alive by destroy()", async () => {
   handle.device.destroy();
 });
 
+test("every kernel runs within WebGPU's default limits (a page's plain requestDevice), the split table's two passes included", async () => {
+  const handle = (await requestGpu({ limits: 'default' }))!;
+  expect(handle.device.limits.maxStorageBuffersPerShaderStage).toBe(8);
+  const engine = await Engine.create({ device: handle.device });
+  const photo = randomImage(300, 200, 3);
+  for (const splitPasses of ['fused', 'two', 'warm'] as const) {
+    const run = await engine.orderedPalette(photo, params, { splitTable: 'always', splitPasses });
+    expect(Buffer.from(run.indices).equals(Buffer.from(orderedPalette(photo, params))), splitPasses).toBe(true);
+  }
+  for (const entry of ['orderedPalette', 'applySplits', 'missDispatch', 'fillSplits', 'patchMisses']) {
+    await expect(getKernel(handle.device, 'orderedPalette', entry)).resolves.toBeDefined();
+  }
+  engine.destroy();
+  handle.device.destroy();
+});
+
 test('a validation error inside a batch becomes a KernelError naming the kernel', async () => {
   const engine = await gpuEngine();
   const gpu = (await requestGpu())!;
@@ -105,8 +121,10 @@ test('bind group layouts come from the WGSL', () => {
   const used = (entry: string) => Object.fromEntries(reflectKernel(shaderSource('orderedPalette'), entry).bindings.map((b) => [b.name, b.kind]));
   expect(used('applySplits')).toMatchObject({ knownSplits: 'read-only-storage', misses: 'storage', indices: 'storage' });
   expect(used('applySplits')).not.toHaveProperty('splits');
-  expect(used('fillSplits')).toMatchObject({ splits: 'storage', misses: 'storage', patched: 'storage' });
+  expect(used('fillSplits')).toMatchObject({ splits: 'storage', misses: 'storage' });
   expect(used('fillSplits')).not.toHaveProperty('knownSplits');
+  expect(used('patchMisses')).toMatchObject({ knownSplits: 'read-only-storage', misses: 'storage', patched: 'storage' });
+  expect(used('patchMisses')).not.toHaveProperty('splits');
   expect(Object.keys(used('missDispatch')).sort()).toEqual(['missGroups', 'misses', 'params']);
 });
 
