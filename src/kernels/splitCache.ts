@@ -24,6 +24,8 @@ interface Table {
   key: string;
   /** Calls running with it: a different palette may clear it only when none is. */
   users: number;
+  /** Pixels of the calls that have leased it since it was last cleared. */
+  pixels: number;
 }
 
 const tables = new WeakMap<GPUDevice, Promise<Table | null>>();
@@ -42,12 +44,12 @@ async function create(device: GPUDevice): Promise<Table | null> {
     buffer.destroy();
     return null; // a device too small for the table runs uncached, with the same output
   }
-  return { buffer, key: '', users: 0 };
+  return { buffer, key: '', users: 0, pixels: 0 };
 }
 
 export interface SplitLease {
   readonly buffer: GPUBuffer;
-  /** The table held this palette's splits before this call: a call with it misses only colours new to it. */
+  /** The table held this palette's splits from calls at least this call's size: it should miss few colours. */
   readonly warm: boolean;
   release(): void;
 }
@@ -72,15 +74,19 @@ export async function leaseSplits(device: GPUDevice, params: OrderedPaletteParam
   }
   const table = await pending;
   if (!table) return null;
-  const warm = table.key === key;
-  if (!warm) {
+  // Warm: this palette's, and filled by calls of at least this call's size (a video's earlier frames), so few of
+  // its colours should be missing; a call after a much smaller one would queue most of its pixels.
+  const warm = table.key === key && table.pixels >= pixels;
+  if (table.key !== key) {
     if (table.users > 0) return null;
     const enc = device.createCommandEncoder();
     enc.clearBuffer(table.buffer); // 0 is "not computed"
     device.queue.submit([enc.finish()]);
     table.key = key;
+    table.pixels = 0;
   }
   table.users++;
+  table.pixels += pixels;
   const t = table;
   let held = true;
   return {
@@ -101,5 +107,8 @@ export function hasSplitTable(device: GPUDevice): boolean {
 /** Empties the device's table (the bench uses it to time a first call). */
 export async function forgetSplits(device: GPUDevice): Promise<void> {
   const t = await tables.get(device);
-  if (t && t.users === 0) t.key = '';
+  if (t && t.users === 0) {
+    t.key = '';
+    t.pixels = 0;
+  }
 }

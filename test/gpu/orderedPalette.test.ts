@@ -215,12 +215,12 @@ describe('the device split cache (8-bit pair rule)', () => {
     });
   }
 
-  test('a lease is warm only when the table already holds its palette (the default two passes then)', async () => {
+  test('a lease is warm only when the table holds its palette from calls at least its size (then two passes)', async () => {
     const device = (await engine.device())!;
     const a = orderedPaletteParams(bayer([8, 8]), palA);
     const b = orderedPaletteParams(bayer([8, 8]), palB);
-    const warmth = async (params: typeof a) => {
-      const lease = (await leaseSplits(device, params, 0, 'always'))!;
+    const warmth = async (params: typeof a, pixels = 0) => {
+      const lease = (await leaseSplits(device, params, pixels, 'always'))!;
       lease.release();
       return lease.warm;
     };
@@ -228,6 +228,9 @@ describe('the device split cache (8-bit pair rule)', () => {
     expect([await warmth(a), await warmth(a), await warmth(b), await warmth(b), await warmth(a)]).toEqual([false, true, false, true, false]);
     await forgetSplits(device);
     expect(await warmth(a)).toBe(false);
+    // A small call, then frames of a larger size: the first of them goes fused, the next ones warm.
+    await forgetSplits(device);
+    expect([await warmth(a, 100), await warmth(a, 1000), await warmth(a, 1000), await warmth(a, 1000)]).toEqual([false, false, true, true]);
   });
 
   test('auto makes the table once a device has run a megapixel with one palette, never for one small image', async () => {
