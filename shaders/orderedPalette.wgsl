@@ -146,12 +146,22 @@ fn fetch(p: u32) -> vec4<u32> {
   return vec4<u32>(px.xyz, select(px.w * 257u, px.w, params.wide == 1u));
 }
 
+/** The invocation's index over a grid laid over x and y (as the host and missDispatch lay them). */
+fn flatId(gid: vec3<u32>, groups: vec3<u32>) -> u32 {
+  return gid.y * groups.x * WORKGROUP + gid.x;
+}
+
+/** The threshold map's tile over this chunk's rows (absolute rows, so chunking changes nothing). */
+fn imageTile() -> MapTile {
+  return MapTile(0u, params.mapWidth, params.mapHeight, params.firstRow);
+}
+
 @compute @workgroup_size(WORKGROUP)
 fn orderedPalette(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let word = gid.y * groups.x * WORKGROUP + gid.x;
+  let word = flatId(gid, groups);
   let p0 = word * 4u;
   if (p0 >= params.pixelCount) { return; }
-  let tile = MapTile(0u, params.mapWidth, params.mapHeight, params.firstRow);
+  let tile = imageTile();
   var c = cursorAt(p0, params.width, tile);
   var packed = 0u;
   for (var k = 0u; k < 4u; k++) {
@@ -173,10 +183,10 @@ fn orderedPalette(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
 // so the loads can be in flight together.
 @compute @workgroup_size(WORKGROUP)
 fn applySplits(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let word = gid.y * groups.x * WORKGROUP + gid.x;
+  let word = flatId(gid, groups);
   let p0 = word * 4u;
   if (p0 >= params.pixelCount) { return; }
-  let tile = MapTile(0u, params.mapWidth, params.mapHeight, params.firstRow);
+  let tile = imageTile();
   var c = cursorAt(p0, params.width, tile);
   let last = params.pixelCount - 1u;
   let px0 = fetch(p0);
@@ -224,17 +234,17 @@ fn missDispatch() {
 // (index 0 there).
 @compute @workgroup_size(WORKGROUP)
 fn fillSplits(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = gid.y * groups.x * WORKGROUP + gid.x;
+  let i = flatId(gid, groups);
   if (i >= atomicLoad(&misses[0])) { return; }
   _ = cachedSplit(fetch(atomicLoad(&misses[1u + i])));
 }
 
 @compute @workgroup_size(WORKGROUP)
 fn patchMisses(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = gid.y * groups.x * WORKGROUP + gid.x;
+  let i = flatId(gid, groups);
   if (i >= atomicLoad(&misses[0])) { return; }
   let p = atomicLoad(&misses[1u + i]);
-  let tile = MapTile(0u, params.mapWidth, params.mapHeight, params.firstRow);
+  let tile = imageTile();
   let split = knownSplits[splitKey(fetch(p))] - 1u;
   let index = splitPick(split, cells[mapCell(cursorAt(p, params.width, tile))].x);
   atomicOr(&patched[p / 4u], index << (8u * (p % 4u)));

@@ -105,7 +105,8 @@ async function run(gpu: GpuHandle, image: RgbaImage, params: OrderedPaletteParam
  * their splits into the table, patchMisses writes their indices.
  */
 async function fillPasses(device: GPUDevice, splits: GPUBuffer, uniforms: (chunk: ChunkInfo) => ReturnType<RowKernelSpec['uniforms']>): Promise<ChunkPasses> {
-  const [grid, fill, patch] = await Promise.all(['missDispatch', 'fillSplits', 'patchMisses'].map((entry) => getKernel(device, 'orderedPalette', entry)));
+  const kernel = (entry: string) => getKernel(device, 'orderedPalette', entry);
+  const [grid, fill, patch] = await Promise.all([kernel('missDispatch'), kernel('fillSplits'), kernel('patchMisses')]);
   return {
     extra: 3,
     before(rec, chunk) {
@@ -116,9 +117,9 @@ async function fillPasses(device: GPUDevice, splits: GPUBuffer, uniforms: (chunk
     },
     after(rec, chunk, bound) {
       const groups = rec.buffer(12, GPUBufferUsage.STORAGE | GPUBufferUsage.INDIRECT, 'missGroups');
-      rec.dispatch({ kernel: grid!, buffers: { ...bound, missGroups: { buffer: groups, offset: 0, size: 12 } }, uniforms: uniforms(chunk), workgroups: 1 });
+      rec.dispatch({ kernel: grid, buffers: { ...bound, missGroups: { buffer: groups, offset: 0, size: 12 } }, uniforms: uniforms(chunk), workgroups: 1 });
       const buffers = { ...bound, splits: { buffer: splits }, patched: bound.indices! };
-      for (const kernel of [fill!, patch!]) rec.dispatch({ kernel, buffers, uniforms: uniforms(chunk), workgroups: 0, indirect: groups });
+      for (const k of [fill, patch]) rec.dispatch({ kernel: k, buffers, uniforms: uniforms(chunk), workgroups: 0, indirect: groups });
     },
   };
 }
