@@ -71,6 +71,7 @@ export async function measure(engine: Engine, backend: BackendId, w: Workload, c
   let first: number | null | undefined; // the first call's kernel time
   try {
     w.prepare(); // inputs are never timed, also where the warm-up below is skipped
+    await w.setup?.(engine);
     await w.reset?.(engine);
     // A warm-up compiles pipelines and JITs the reference; skipped where a run is long enough not to care.
     if (predicted === null || predicted < Math.min(config.budgetMs / 3, 3000)) first = await w.run(engine);
@@ -89,6 +90,8 @@ export async function measure(engine: Engine, backend: BackendId, w: Workload, c
   } catch (err) {
     const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
     return { ...base, status: 'failed', note: msg };
+  } finally {
+    w.teardown?.(engine);
   }
   const wallMs = stats(wall);
   const kernelMs = kernel.length === wall.length ? stats(kernel) : null;

@@ -92,6 +92,22 @@ function imageCases(big: boolean, maxPixels: number): Case[] {
       }
     }
   }
+  // Staged input (engine.stage): the GPU copies the image from the mapped memory the caller filled.
+  for (const [w, h] of [[1, 1], [4097, 3], [1920, 1080]] as const) {
+    const image = raster(w, h, 8, seed++);
+    cases.push({
+      name: `palette pico8 staged input ${w}×${h}`,
+      run: async (engine) => {
+        const memory = await engine.stage(image.data.byteLength);
+        try {
+          memory.data.set(image.data as Uint8Array);
+          return (await engine.orderedPalette({ width: w, height: h, data: memory.data }, params)).indices;
+        } finally {
+          memory.destroy();
+        }
+      },
+    });
+  }
   if (big) {
     // The largest RGBA8 image one storage binding holds (capped at 16384² so the CPU side stays quick).
     const side = Math.min(16384, Math.floor(Math.sqrt(maxPixels)));

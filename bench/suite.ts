@@ -88,7 +88,7 @@ export async function runBench(config: BenchConfig, log: (line: string) => void 
       inputs.keep(w.inputKey);
       for (const id of config.backends) {
         const e = engines.get(id);
-        if (!e) continue;
+        if (!e || (w.backends && !w.backends.includes(id))) continue;
         const r = await measure(e, id, w, ctx);
         kernels.push(r);
         const fig = r.status === 'ok' ? `${r.wallMs!.median.toFixed(1)} ms (${r.wallMitemsPerS} M/s${r.kernelMs ? `, kernel ${r.kernelMs.median.toFixed(1)} ms` : ''})` : `${r.status}: ${r.note}`;

@@ -15,10 +15,11 @@ import type { ThresholdMap } from '../src/maps/thresholdMap.js';
 import { greyLevelsCpu, materialFractionsCpu, type FractionLayers, type GreyLayers } from '../src/stack/kernels.js';
 import { greyLevelsGpu, materialFractionsGpu } from '../src/stack/kernels.gpu.js';
 import { parseLayerMethod, type LayerMaps } from '../src/stack/layerMaps.js';
-import type { BenchConfig, MapName, Size, StackKind, StackSize } from './config.js';
+import type { InputMemory } from '../src/host/stagedInput.js';
+import type { BackendId, BenchConfig, MapName, Size, StackKind, StackSize } from './config.js';
 import { benchPalette, fractionStack, greyStack, photo } from './inputs.js';
 
-export type Group = '2D palette' | 'levels 16→8 bit' | '3D grey8→1 bit' | '3D 4 materials';
+export type Group = '2D palette' | '2D staged input' | 'levels 16→8 bit' | '3D grey8→1 bit' | '3D 4 materials';
 
 export interface Workload {
   readonly id: string;
@@ -36,6 +37,12 @@ export interface Workload {
   readonly inputKey: string;
   /** Builds the input and its tables, untimed (run() then finds them cached). */
   prepare(): void;
+  /** Only these backends run it (default: every one). */
+  readonly backends?: readonly BackendId[];
+  /** Untimed, before the first call on `engine`: what the workload holds per engine (staged input memory). */
+  setup?(engine: Engine): Promise<void>;
+  /** After the last call on `engine`: frees what setup() made. */
+  teardown?(engine: Engine): void;
   /** Empties what the engine keeps between calls for this workload, so that its first call is timed cold. */
   reset?(engine: Engine): Promise<void>;
   /** Runs once on `engine`; returns the GPU kernel time when the adapter gives one. */
@@ -61,17 +68,22 @@ function onEngine<T>(e: Engine, cpu: () => T, pooled: (p: CpuPool) => Promise<T>
   return e.run({ cpu, cpuPool: pooled, gpu }) as Promise<T>;
 }
 
-function palette2d(inputs: Inputs, size: Size, colours: 2 | 16 | 256, mapName: MapName, splitPasses?: SplitPasses): Workload {
+/**
+ * An RGBA8 image to palette indices. `staged`: the GPU reads the image from staged input memory the engine gave
+ * (engine.stage), filled once before the timing, as a decoder would write each frame there: no host copy in.
+ */
+function palette2d(inputs: Inputs, size: Size, colours: 2 | 16 | 256, mapName: MapName, splitPasses?: SplitPasses, staged = false): Workload {
   const key = `rgba8:${size.width}x${size.height}`;
   const pal = benchPalette(colours);
   let params: OrderedPaletteParams | undefined;
+  let memory: InputMemory | null = null;
   // With the image, the array the GPU reads its indices back into, reused by every call as a video pipeline reuses
   // its frames (the input is reused too): a new array per call would add its page faults to every GPU
   // memory-to-memory time.
   const input = () => inputs.get(key, () => ({ image: photo(size.width, size.height, 8), into: new Uint8Array(size.width * size.height) }));
   return {
-    id: `2d-${size.name}-${pal.name}-${mapName}`,
-    group: '2D palette',
+    id: `2d-${staged ? 'staged-' : ''}${size.name}-${pal.name}-${mapName}`,
+    group: staged ? '2D staged input' : '2D palette',
     label: `${size.name}, ${colours} colours, ${mapName}`,
     family: `2d-${pal.name}-${mapName}`,
     items: size.width * size.height,
@@ -83,11 +95,25 @@ function palette2d(inputs: Inputs, size: Size, colours: 2 | 16 | 256, mapName: M
       input();
       params ??= orderedPaletteParams(MAPS[mapName](), pal.colors);
     },
+    ...(staged
+      ? {
+          backends: ['gpu'] as const,
+          async setup(e: Engine) {
+            memory = await e.stage(input().image.data.length);
+            memory.data.set(input().image.data);
+          },
+          teardown() {
+            memory?.destroy();
+            memory = null;
+          },
+        }
+      : {}),
     async run(e) {
       const { image, into } = input();
       params ??= orderedPaletteParams(MAPS[mapName](), pal.colors);
+      const from = memory ? { width: image.width, height: image.height, data: memory.data } : image;
       // The CPU backends make their result in memory of their own: `into` would only add a copy there.
-      return (await e.orderedPalette(image, params, { ...(e.backend === 'gpu' ? { into } : {}), ...(splitPasses ? { splitPasses } : {}) })).gpuMs;
+      return (await e.orderedPalette(from, params, { ...(e.backend === 'gpu' ? { into } : {}), ...(splitPasses ? { splitPasses } : {}) })).gpuMs;
     },
     async reset(e) {
       const device = await e.device();
@@ -171,6 +197,7 @@ export function workloads(c: BenchConfig, inputs: Inputs): Workload[] {
   c.sizes2d.forEach((size, i) => {
     for (const colours of c.palettes) for (const map of c.maps) out.push(palette2d(inputs, size, colours, map, c.splitPasses));
     if (i === 0) for (const [colours, map] of c.extra2d) out.push(palette2d(inputs, size, colours, map, c.splitPasses));
+    if (c.backends.includes('gpu')) out.push(palette2d(inputs, size, 16, 'bayer8', c.splitPasses, true));
   });
   for (const size of c.levelsSizes) out.push(levels16(inputs, size));
   for (const s of c.stacks) for (const kind of c.stackKinds) out.push(stack(inputs, s, kind));

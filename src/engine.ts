@@ -7,6 +7,7 @@ import { orderedPalette, type OrderedPaletteParams, type RgbaImage } from './ker
 import type { GpuRunOptions } from './kernels/orderedPalette.gpu.js';
 import type { CpuPool } from './cpu/pool.js';
 import { outputArray } from './host/outputArray.js';
+import { PlainInput, StagedInput, type InputMemory } from './host/stagedInput.js';
 
 export type BackendChoice = 'auto' | 'gpu' | 'cpu';
 export const BACKENDS: readonly BackendChoice[] = ['auto', 'gpu', 'cpu'];
@@ -91,6 +92,17 @@ export class Engine {
   async run<T>(kernel: EngineKernel<T>): Promise<T> {
     if (!this.gpu) return this.pool && kernel.cpuPool ? kernel.cpuPool(this.pool) : kernel.cpu();
     return kernel.gpu(await this.gpu.acquire());
+  }
+
+  /**
+   * Memory of `bytes` bytes for the next input, to fill in place (a decoded frame, a read from a pipe) and pass as
+   * an image's data (or any view of it). On the GPU it is the mapped upload buffer itself, so a call copies
+   * nothing on the host: take `data` again after each call, which detaches the array it had. On the CPU backends
+   * it is a plain array.
+   */
+  async stage(bytes: number): Promise<InputMemory> {
+    if (!this.gpu) return new PlainInput(bytes);
+    return new StagedInput((await this.gpu.acquire()).device, bytes);
   }
 
   orderedPalette(image: RgbaImage, params: OrderedPaletteParams, options: GpuRunOptions = {}): Promise<KernelRun> {

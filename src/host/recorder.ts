@@ -5,6 +5,7 @@ import { poolFor, type BufferPool } from './bufferPool.js';
 import type { GpuHandle } from './device.js';
 import { packUniform } from './reflect.js';
 import type { Kernel } from './pipelines.js';
+import type { StagedInput, StagedRange } from './stagedInput.js';
 
 export type BufferBinding = GPUBuffer | { buffer: GPUBuffer; offset?: number; size?: number };
 
@@ -32,6 +33,7 @@ export class Recorder {
   private readonly transient: GPUBuffer[] = [];
   private readonly reads: { staging: GPUBuffer; size: number; into: Uint8Array | undefined; resolve: (b: Uint8Array) => void }[] = [];
   private readonly names = new Set<string>();
+  private readonly staged = new Set<StagedInput>();
   private readonly querySet: GPUQuerySet | null;
   private queries = 0;
 
@@ -93,6 +95,18 @@ export class Recorder {
     const size = Math.max(4, (parts.length * partBytes + 3) & ~3);
     const buffer = this.buffer(size, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, label);
     this.uploadParts(buffer, parts, partBytes);
+    return { buffer, offset: 0, size };
+  }
+
+  /**
+   * A storage buffer holding `bytes` bytes of a staged input from `at` (past its range's offset; whole words),
+   * copied on the GPU's side: no host copy. The staged input is unmapped when the batch is submitted.
+   */
+  inputStaged(range: StagedRange, at: number, bytes: number, label: string): GPUBufferBinding {
+    const size = Math.max(4, (bytes + 3) & ~3);
+    const buffer = this.buffer(size, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, label);
+    if (bytes > 0) this.encoder.copyBufferToBuffer(range.staged.buffer, range.offset + at, buffer, 0, (bytes + 3) & ~3);
+    this.staged.add(range.staged);
     return { buffer, offset: 0, size };
   }
 
@@ -161,7 +175,9 @@ export class Recorder {
       this.encoder.resolveQuerySet(this.querySet, 0, this.queries, resolveBuf, 0);
       tsRead = this.read(resolveBuf, 0, 8 * this.queries);
     }
-    this.device.queue.submit([this.encoder.finish()]);
+    const commands = this.encoder.finish();
+    for (const s of this.staged) s.unmapForGpu();
+    this.device.queue.submit([commands]);
     // Both scopes are popped before the first await: another batch may push its own in the meantime.
     const scopes = [this.device.popErrorScope(), this.device.popErrorScope()];
     try {

@@ -8,6 +8,7 @@ import { outputArray } from './outputArray.js';
 import type { GpuHandle } from './device.js';
 import type { Kernel } from './pipelines.js';
 import type { Recorder } from './recorder.js';
+import { claimStaged } from './stagedInput.js';
 
 export interface RowKernelSpec {
   readonly kernel: Kernel;
@@ -54,34 +55,43 @@ export async function runRowKernel(gpu: GpuHandle, spec: RowKernelSpec): Promise
   // A row wider than a batch still goes whole (the binding limit is the only hard one).
   const chunks = rowChunks(height, width * bytesPerPixel, limit, Math.max(1, Math.floor(BATCH_BYTES / (width * bytesPerPixel))));
   const output = outputArray(width * height * outPerPixel, spec.into);
-  const tables = sharedTables(gpu, spec.tables);
-  const batches = chunks.map(
-    (chunk): Batch => ({
-      dispatches: 1 + (spec.passes?.extra ?? 0),
-      record(rec) {
-        const pixelCount = chunk.count * width;
-        const info: ChunkInfo = { ...chunk, pixelCount };
-        const words = Math.ceil((pixelCount * outPerPixel) / 4);
-        const src = new Uint8Array(data.buffer, data.byteOffset + chunk.first * width * bytesPerPixel, pixelCount * bytesPerPixel);
-        const out = rec.buffer(words * 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC, spec.output.name);
-        if (spec.poison !== undefined) rec.upload(out, new Uint32Array(words).fill(spec.poison));
-        const buffers = {
-          pixels: rec.input(src, 'pixels'),
-          ...tables.buffers,
-          ...spec.buffers,
-          ...spec.passes?.before(rec, info),
-          [spec.output.name]: { buffer: out, offset: 0, size: words * 4 },
-        };
-        rec.dispatch({ kernel: spec.kernel, buffers, uniforms: spec.uniforms(info), workgroups: Math.ceil(pixelCount / spec.pixelsPerWorkgroup) });
-        spec.passes?.after(rec, info, buffers);
-        const at = chunk.first * width * outPerPixel;
-        return [rec.read(out, 0, pixelCount * outPerPixel, output.subarray(at, at + pixelCount * outPerPixel))];
-      },
-    }),
-  );
+  // A staged input is copied on the GPU's side, from its offset read now: once unmapped, `data` is detached.
+  const staged = claimStaged(gpu.device, data);
+  if (data.length < 4 * width * height) {
+    await staged?.staged.release();
+    throw new RangeError(`image data holds ${data.length} samples; ${width}×${height} RGBA needs ${4 * width * height}`);
+  }
+  let tables: ReturnType<typeof sharedTables> | null = null;
   try {
+    const shared = (tables = sharedTables(gpu, spec.tables));
+    const batches = chunks.map(
+      (chunk): Batch => ({
+        dispatches: 1 + (spec.passes?.extra ?? 0),
+        record(rec) {
+          const pixelCount = chunk.count * width;
+          const info: ChunkInfo = { ...chunk, pixelCount };
+          const words = Math.ceil((pixelCount * outPerPixel) / 4);
+          const at = chunk.first * width * bytesPerPixel;
+          const bytes = pixelCount * bytesPerPixel;
+          const out = rec.buffer(words * 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC, spec.output.name);
+          if (spec.poison !== undefined) rec.upload(out, new Uint32Array(words).fill(spec.poison));
+          const buffers = {
+            pixels: staged ? rec.inputStaged(staged, at, bytes, 'pixels') : rec.input(new Uint8Array(data.buffer, data.byteOffset + at, bytes), 'pixels'),
+            ...shared.buffers,
+            ...spec.buffers,
+            ...spec.passes?.before(rec, info),
+            [spec.output.name]: { buffer: out, offset: 0, size: words * 4 },
+          };
+          rec.dispatch({ kernel: spec.kernel, buffers, uniforms: spec.uniforms(info), workgroups: Math.ceil(pixelCount / spec.pixelsPerWorkgroup) });
+          spec.passes?.after(rec, info, buffers);
+          const outAt = chunk.first * width * outPerPixel;
+          return [rec.read(out, 0, pixelCount * outPerPixel, output.subarray(outAt, outAt + pixelCount * outPerPixel))];
+        },
+      }),
+    );
     return { output, gpuMs: await runBatches(gpu, batches) };
   } finally {
-    tables.release();
+    tables?.release();
+    await staged?.staged.release();
   }
 }

@@ -1,0 +1,157 @@
+// Staged input (engine.stage): the GPU copies a call's input from mapped upload memory the caller filled, with
+// no host copy. The bytes must be those of the ordinary path, at any offset and chunking, and the memory's
+// life (detached during a call, mapped again after it with its contents) must hold.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { Engine } from '../../src/engine.js';
+import { InputError } from '../../src/errors.js';
+import type { InputMemory } from '../../src/host/stagedInput.js';
+import { planLevels } from '../../src/image/levels.js';
+import { levelsCpu } from '../../src/kernels/levels.js';
+import { levelsGpu } from '../../src/kernels/levels.gpu.js';
+import { orderedPalette, orderedPaletteParams } from '../../src/kernels/orderedPalette.js';
+import { forgetSplits } from '../../src/kernels/splitCache.js';
+import { bayer } from '../../src/maps/bayer.js';
+import { gpuEngine } from '../helpers/gpu.js';
+import { randomBytes, randomImage, rng } from '../helpers/random.js';
+
+const POISON = 0xffffffff; // index 255: impossible with the 16-colour palette below
+const params = orderedPaletteParams(bayer([8, 8]), randomBytes(16 * 3, 5));
+
+let engine: Engine;
+beforeAll(async () => {
+  engine = await gpuEngine();
+});
+afterAll(() => engine.destroy());
+
+function same(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.from(a).equals(Buffer.from(b));
+}
+
+/** `data` written into staged memory at byte `at`; the image as a caller passes it (a view at that offset). */
+function fill(memory: InputMemory, data: Uint8Array, at = 0): Uint8Array {
+  memory.data.set(data, at);
+  return memory.data.subarray(at, at + data.length);
+}
+
+describe('orderedPalette from staged input equals the CPU reference', () => {
+  const sizes: [number, number][] = [[1, 1], [3, 5], [65, 9], [257, 129]];
+  for (const [w, h] of sizes) {
+    test(`${w}x${h}, one chunk and many, fused and two passes`, async () => {
+      const image = randomImage(w, h, w * 31 + h);
+      const cpu = orderedPalette(image, params);
+      const staged = await engine.stage(image.data.length + 8);
+      try {
+        // Chunks of 3 rows (several batches copy from one staged buffer at their offsets), or whole.
+        for (const maxChunkBytes of [undefined, 3 * 4 * w]) {
+          for (const [splitPasses, cold] of [['fused', true], ['two', false]] as const) {
+            if (cold) await forgetSplits((await engine.device())!);
+            const data = fill(staged, image.data, 4);
+            const gpu = await engine.orderedPalette({ width: w, height: h, data }, params, { poison: POISON, splitTable: 'always', splitPasses, ...(maxChunkBytes ? { maxChunkBytes } : {}) });
+            expect(gpu.indices.includes(255)).toBe(false); // every element was written
+            expect(same(gpu.indices, cpu), `${splitPasses}, chunk ${maxChunkBytes ?? 'whole'}`).toBe(true);
+          }
+        }
+      } finally {
+        staged.destroy();
+      }
+    });
+  }
+
+  test('a view at an offset that is not a whole word is copied as usual, with the same bytes', async () => {
+    const image = randomImage(33, 7, 2);
+    const staged = await engine.stage(image.data.length + 3);
+    const gpu = await engine.orderedPalette({ width: 33, height: 7, data: fill(staged, image.data, 3) }, params);
+    expect(same(gpu.indices, orderedPalette(image, params))).toBe(true);
+    expect(same(staged.data.subarray(3, 3 + image.data.length), image.data)).toBe(true); // never unmapped
+    staged.destroy();
+  });
+
+  test('16-bit levels from a Uint16Array over staged memory', async () => {
+    const [w, h] = [67, 11];
+    const r = rng(9);
+    const samples = Uint16Array.from({ length: 4 * w * h }, () => Math.floor(r() * 65536));
+    const raster = { width: w, height: h, depth: 16 as const, data: samples, hasAlpha: true, source: { bitDepth: 16, colorType: 'rgba' as const } };
+    const { params: lp } = planLevels(raster, { levels: [256] });
+    const staged = await engine.stage(samples.byteLength);
+    const view = new Uint16Array(staged.data.buffer, staged.data.byteOffset, samples.length);
+    view.set(samples);
+    const gpu = await engine.run({ cpu: () => null, gpu: (g) => levelsGpu(g, { width: w, height: h, data: view }, lp, { maxChunkBytes: 8 * w * 4 }) });
+    expect(same(gpu!.codes, levelsCpu({ width: w, height: h, data: samples }, lp))).toBe(true);
+    staged.destroy();
+  });
+});
+
+describe('staged memory between calls', () => {
+  test('after a call: a new array with the same contents, the old one detached; sending it again gives the same result', async () => {
+    const a = randomImage(40, 30, 11);
+    const b = randomImage(40, 30, 12);
+    const staged = await engine.stage(a.data.length);
+    const first = fill(staged, a.data);
+    const ra = await engine.orderedPalette({ width: 40, height: 30, data: first }, params);
+    expect(first.length).toBe(0); // detached by the call
+    expect(same(staged.data, a.data)).toBe(true); // mapped again, contents kept
+    const again = await engine.orderedPalette({ width: 40, height: 30, data: staged.data }, params);
+    expect(same(again.indices, ra.indices)).toBe(true);
+    const rb = await engine.orderedPalette({ width: 40, height: 30, data: fill(staged, b.data) }, params);
+    expect(same(rb.indices, orderedPalette(b, params))).toBe(true);
+    expect(same(ra.indices, orderedPalette(a, params))).toBe(true);
+    staged.destroy();
+  });
+
+  test('in use by a call: writing to it, or a second call, is a clear error; both work once the call ends', async () => {
+    const image = randomImage(64, 64, 13);
+    const staged = await engine.stage(image.data.length);
+    const data = fill(staged, image.data);
+    let settled = false;
+    const call = engine.orderedPalette({ width: 64, height: 64, data }, params).finally(() => (settled = true));
+    // The call takes the memory once it reaches the device (a few ticks on); from then until it settles, it is its.
+    const taken = () => {
+      try {
+        void staged.data;
+        return false;
+      } catch {
+        return true;
+      }
+    };
+    while (!taken() && !settled) await new Promise((r) => setImmediate(r));
+    expect(settled).toBe(false);
+    expect(() => staged.data).toThrow(InputError);
+    expect(() => staged.data).toThrow(/a call is using it/);
+    await expect(engine.orderedPalette({ width: 64, height: 64, data }, params)).rejects.toThrow(/a call is using it/);
+    await call;
+    await expect(engine.orderedPalette({ width: 64, height: 64, data }, params)).rejects.toThrow(/take `data` again/);
+    const ok = await engine.orderedPalette({ width: 64, height: 64, data: staged.data }, params);
+    expect(same(ok.indices, orderedPalette(image, params))).toBe(true);
+    staged.destroy();
+  });
+
+  test('too small for the image: a RangeError, and the memory is usable afterwards', async () => {
+    const image = randomImage(10, 10, 14);
+    const staged = await engine.stage(4 * 10 * 9);
+    staged.data.set(image.data.subarray(0, 4 * 10 * 9));
+    await expect(engine.orderedPalette({ width: 10, height: 10, data: staged.data }, params)).rejects.toThrow(RangeError);
+    const ok = await engine.orderedPalette({ width: 10, height: 9, data: staged.data }, params);
+    expect(same(ok.indices, orderedPalette({ width: 10, height: 9, data: image.data.subarray(0, 360) }, params))).toBe(true);
+    staged.destroy();
+  });
+
+  test('destroyed: `data` says so; sizes must be positive integers', async () => {
+    const staged = await engine.stage(16);
+    staged.destroy();
+    expect(() => staged.data).toThrow(/destroyed/);
+    await expect(engine.stage(0)).rejects.toThrow(RangeError);
+    await expect(engine.stage(Number.NaN)).rejects.toThrow(RangeError);
+  });
+
+  test('on the CPU backend it is a plain array, and results are the same', async () => {
+    const cpu = await Engine.create({ backend: 'cpu' });
+    const image = randomImage(21, 5, 15);
+    const staged = await cpu.stage(image.data.length);
+    const data = fill(staged, image.data);
+    const out = await cpu.orderedPalette({ width: 21, height: 5, data }, params);
+    expect(same(out.indices, orderedPalette(image, params))).toBe(true);
+    expect(data.length).toBe(image.data.length); // nothing detached it
+    expect(staged.data.buffer).toBe(data.buffer);
+    cpu.destroy();
+  });
+});
