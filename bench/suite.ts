@@ -98,7 +98,7 @@ export async function runBench(config: BenchConfig, log: (line: string) => void 
     inputs.keep('');
     // The peers are other processes: this one's devices and worker threads are let go first, so that nothing of
     // ours runs or holds memory beside them.
-    for (const e of engines.values()) e.destroy();
+    await Promise.all([...engines.values()].map((e) => e.destroy()));
     engines.clear();
     let peers: PeerReport | null = null;
     if (config.peers) {

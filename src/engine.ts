@@ -114,10 +114,13 @@ export class Engine {
     });
   }
 
-  /** Frees GPU resources; a device the engine created is destroyed so the process can exit. */
-  destroy(): void {
+  /**
+   * Frees GPU resources (a device the engine created is destroyed so the process can exit) and stops the CPU
+   * workers. The promise settles once the workers have exited; awaiting it is optional.
+   */
+  destroy(): Promise<void> {
     this.gpu?.destroy();
-    void this.pool?.destroy();
+    return this.pool?.destroy() ?? Promise.resolve();
   }
 }
 
