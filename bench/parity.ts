@@ -92,18 +92,21 @@ function imageCases(big: boolean, maxPixels: number): Case[] {
       }
     }
   }
-  // Staged input (engine.stage): the GPU copies the image from the mapped memory the caller filled.
-  for (const [w, h] of [[1, 1], [4097, 3], [1920, 1080]] as const) {
+  // Staged memory (engine.stage): the GPU copies the image from mapped memory the caller filled, and the indices
+  // into mapped memory the caller reads (odd widths: in chunks of 4 rows).
+  for (const [w, h] of [[1, 1], [4097, 3], [1919, 1081]] as const) {
     const image = raster(w, h, 8, seed++);
     cases.push({
-      name: `palette pico8 staged input ${w}×${h}`,
+      name: `palette pico8 staged memory ${w}×${h}`,
       run: async (engine) => {
-        const memory = await engine.stage(image.data.byteLength);
+        const input = await engine.stage(image.data.byteLength);
+        const output = await engine.stage(w * h, 'output');
         try {
-          memory.data.set(image.data as Uint8Array);
-          return (await engine.orderedPalette({ width: w, height: h, data: memory.data }, params)).indices;
+          input.data.set(image.data as Uint8Array);
+          return (await engine.orderedPalette({ width: w, height: h, data: input.data }, params, { into: output.data })).indices.slice();
         } finally {
-          memory.destroy();
+          input.destroy();
+          output.destroy();
         }
       },
     });

@@ -15,11 +15,11 @@ import type { ThresholdMap } from '../src/maps/thresholdMap.js';
 import { greyLevelsCpu, materialFractionsCpu, type FractionLayers, type GreyLayers } from '../src/stack/kernels.js';
 import { greyLevelsGpu, materialFractionsGpu } from '../src/stack/kernels.gpu.js';
 import { parseLayerMethod, type LayerMaps } from '../src/stack/layerMaps.js';
-import type { InputMemory } from '../src/host/stagedInput.js';
+import type { StagedMemory } from '../src/host/stagedMemory.js';
 import type { BackendId, BenchConfig, MapName, Size, StackKind, StackSize } from './config.js';
 import { benchPalette, fractionStack, greyStack, photo } from './inputs.js';
 
-export type Group = '2D palette' | '2D staged input' | 'levels 16→8 bit' | '3D grey8→1 bit' | '3D 4 materials';
+export type Group = '2D palette' | '2D staged memory' | 'levels 16→8 bit' | '3D grey8→1 bit' | '3D 4 materials';
 
 export interface Workload {
   readonly id: string;
@@ -69,21 +69,22 @@ function onEngine<T>(e: Engine, cpu: () => T, pooled: (p: CpuPool) => Promise<T>
 }
 
 /**
- * An RGBA8 image to palette indices. `staged`: the GPU reads the image from staged input memory the engine gave
- * (engine.stage), filled once before the timing, as a decoder would write each frame there: no host copy in.
+ * An RGBA8 image to palette indices. `staged`: the GPU copies the image from staged input memory (engine.stage),
+ * filled once before the timing as a decoder would write each frame there, and the indices into staged output
+ * memory: no host copy either way.
  */
 function palette2d(inputs: Inputs, size: Size, colours: 2 | 16 | 256, mapName: MapName, splitPasses?: SplitPasses, staged = false): Workload {
   const key = `rgba8:${size.width}x${size.height}`;
   const pal = benchPalette(colours);
   let params: OrderedPaletteParams | undefined;
-  let memory: InputMemory | null = null;
+  let memory: { input: StagedMemory; output: StagedMemory } | null = null;
   // With the image, the array the GPU reads its indices back into, reused by every call as a video pipeline reuses
   // its frames (the input is reused too): a new array per call would add its page faults to every GPU
   // memory-to-memory time.
   const input = () => inputs.get(key, () => ({ image: photo(size.width, size.height, 8), into: new Uint8Array(size.width * size.height) }));
   return {
     id: `2d-${staged ? 'staged-' : ''}${size.name}-${pal.name}-${mapName}`,
-    group: staged ? '2D staged input' : '2D palette',
+    group: staged ? '2D staged memory' : '2D palette',
     label: `${size.name}, ${colours} colours, ${mapName}`,
     family: `2d-${pal.name}-${mapName}`,
     items: size.width * size.height,
@@ -99,11 +100,13 @@ function palette2d(inputs: Inputs, size: Size, colours: 2 | 16 | 256, mapName: M
       ? {
           backends: ['gpu'] as const,
           async setup(e: Engine) {
-            memory = await e.stage(input().image.data.length);
-            memory.data.set(input().image.data);
+            const { image } = input();
+            memory = { input: await e.stage(image.data.length), output: await e.stage(image.width * image.height, 'output') };
+            memory.input.data.set(image.data);
           },
           teardown() {
-            memory?.destroy();
+            memory?.input.destroy();
+            memory?.output.destroy();
             memory = null;
           },
         }
@@ -111,9 +114,10 @@ function palette2d(inputs: Inputs, size: Size, colours: 2 | 16 | 256, mapName: M
     async run(e) {
       const { image, into } = input();
       params ??= orderedPaletteParams(MAPS[mapName](), pal.colors);
-      const from = memory ? { width: image.width, height: image.height, data: memory.data } : image;
+      const from = memory ? { width: image.width, height: image.height, data: memory.input.data } : image;
+      const to = memory ? memory.output.data : into;
       // The CPU backends make their result in memory of their own: `into` would only add a copy there.
-      return (await e.orderedPalette(from, params, { ...(e.backend === 'gpu' ? { into } : {}), ...(splitPasses ? { splitPasses } : {}) })).gpuMs;
+      return (await e.orderedPalette(from, params, { ...(e.backend === 'gpu' ? { into: to } : {}), ...(splitPasses ? { splitPasses } : {}) })).gpuMs;
     },
     async reset(e) {
       const device = await e.device();

@@ -7,7 +7,7 @@ import { orderedPalette, type OrderedPaletteParams, type RgbaImage } from './ker
 import type { GpuRunOptions } from './kernels/orderedPalette.gpu.js';
 import type { CpuPool } from './cpu/pool.js';
 import { outputArray } from './host/outputArray.js';
-import { PlainInput, StagedInput, type InputMemory } from './host/stagedInput.js';
+import { GpuStagedMemory, PlainStagedMemory, type StageDirection, type StagedMemory } from './host/stagedMemory.js';
 
 export type BackendChoice = 'auto' | 'gpu' | 'cpu';
 export const BACKENDS: readonly BackendChoice[] = ['auto', 'gpu', 'cpu'];
@@ -95,14 +95,15 @@ export class Engine {
   }
 
   /**
-   * Memory of `bytes` bytes for the next input, to fill in place (a decoded frame, a read from a pipe) and pass as
-   * an image's data (or any view of it). On the GPU it is the mapped upload buffer itself, so a call copies
-   * nothing on the host: take `data` again after each call, which detaches the array it had. On the CPU backends
-   * it is a plain array.
+   * Memory of `bytes` bytes that a call copies from (`input`: fill it in place, e.g. decode a frame into it, and
+   * pass it as an image's data) or into (`output`: pass it as `into`, and read the result there). On the GPU it is
+   * the mapped transfer buffer itself, so the call makes no host copy of that side. Take `data` again after each
+   * call: the call detaches the array it had. On the CPU backends it is a plain array.
    */
-  async stage(bytes: number): Promise<InputMemory> {
-    if (!this.gpu) return new PlainInput(bytes);
-    return new StagedInput((await this.gpu.acquire()).device, bytes);
+  async stage(bytes: number, direction: StageDirection = 'input'): Promise<StagedMemory> {
+    if (direction !== 'input' && direction !== 'output') throw new RangeError(`stage direction must be input or output, not ${String(direction)}`);
+    if (!this.gpu) return new PlainStagedMemory(bytes);
+    return GpuStagedMemory.create((await this.gpu.acquire()).device, bytes, direction);
   }
 
   orderedPalette(image: RgbaImage, params: OrderedPaletteParams, options: GpuRunOptions = {}): Promise<KernelRun> {

@@ -2,7 +2,7 @@
 export { Engine, BACKENDS, type BackendChoice, type EngineOptions, type KernelRun } from './engine.js';
 export { InputError, KernelError, DeviceLostError, NoAdapterError } from './errors.js';
 export type { AdapterReport } from './host/adapterInfo.js';
-export type { InputMemory } from './host/stagedInput.js';
+export type { StagedMemory, StageDirection } from './host/stagedMemory.js';
 export { requestGpu, wrapDevice, type GpuHandle } from './host/device.js';
 
 // 2D images

@@ -5,7 +5,7 @@ import { poolFor, type BufferPool } from './bufferPool.js';
 import type { GpuHandle } from './device.js';
 import { packUniform } from './reflect.js';
 import type { Kernel } from './pipelines.js';
-import type { StagedInput, StagedRange } from './stagedInput.js';
+import type { GpuStagedMemory, StagedRange } from './stagedMemory.js';
 
 export type BufferBinding = GPUBuffer | { buffer: GPUBuffer; offset?: number; size?: number };
 
@@ -33,7 +33,7 @@ export class Recorder {
   private readonly transient: GPUBuffer[] = [];
   private readonly reads: { staging: GPUBuffer; size: number; into: Uint8Array | undefined; resolve: (b: Uint8Array) => void }[] = [];
   private readonly names = new Set<string>();
-  private readonly staged = new Set<StagedInput>();
+  private readonly staged = new Set<GpuStagedMemory>();
   private readonly querySet: GPUQuerySet | null;
   private queries = 0;
 
@@ -99,8 +99,8 @@ export class Recorder {
   }
 
   /**
-   * A storage buffer holding `bytes` bytes of a staged input from `at` (past its range's offset; whole words),
-   * copied on the GPU's side: no host copy. The staged input is unmapped when the batch is submitted.
+   * A storage buffer holding `bytes` bytes of staged input from `at` (past its range's offset; whole words),
+   * copied on the GPU's side: no host copy. The staged memory is unmapped when the batch is submitted.
    */
   inputStaged(range: StagedRange, at: number, bytes: number, label: string): GPUBufferBinding {
     const size = Math.max(4, (bytes + 3) & ~3);
@@ -165,6 +165,15 @@ export class Recorder {
     const staging = this.buffer(bytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 'staging-read');
     this.encoder.copyBufferToBuffer(src, offset, staging, 0, bytes);
     return new Promise((resolve) => this.reads.push({ staging, size, into, resolve }));
+  }
+
+  /**
+   * Copies `bytes` bytes of `src` from `offset` into staged output at `at` (past its range's offset), on the
+   * GPU's side, in whole words: the caller reads them there once the call has mapped it again.
+   */
+  readStaged(src: GPUBuffer, offset: number, range: StagedRange, at: number, bytes: number): void {
+    if (bytes > 0) this.encoder.copyBufferToBuffer(src, offset, range.staged.buffer, range.offset + at, (bytes + 3) & ~3);
+    this.staged.add(range.staged);
   }
 
   /** Submits, waits for every readback, releases pooled buffers, and reports errors and GPU time. */

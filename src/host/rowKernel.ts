@@ -8,7 +8,7 @@ import { outputArray } from './outputArray.js';
 import type { GpuHandle } from './device.js';
 import type { Kernel } from './pipelines.js';
 import type { Recorder } from './recorder.js';
-import { claimStaged } from './stagedInput.js';
+import { claimStaged, type StagedRange } from './stagedMemory.js';
 
 export interface RowKernelSpec {
   readonly kernel: Kernel;
@@ -51,18 +51,27 @@ export async function runRowKernel(gpu: GpuHandle, spec: RowKernelSpec): Promise
   const { width, height, data } = spec.image;
   const bytesPerPixel = 4 * data.BYTES_PER_ELEMENT;
   const outPerPixel = spec.output.bytesPerPixel;
+  const outBytes = width * height * outPerPixel;
   const limit = Math.min(bindingLimit(gpu.device), spec.maxChunkBytes ?? Infinity);
   // A row wider than a batch still goes whole (the binding limit is the only hard one).
-  const chunks = rowChunks(height, width * bytesPerPixel, limit, Math.max(1, Math.floor(BATCH_BYTES / (width * bytesPerPixel))));
-  const output = outputArray(width * height * outPerPixel, spec.into);
-  // A staged input is copied on the GPU's side, from its offset read now: once unmapped, `data` is detached.
-  const staged = claimStaged(gpu.device, data);
-  if (data.length < 4 * width * height) {
-    await staged?.staged.release();
-    throw new RangeError(`image data holds ${data.length} samples; ${width}×${height} RGBA needs ${4 * width * height}`);
-  }
+  const maxRows = Math.max(1, Math.floor(BATCH_BYTES / (width * bytesPerPixel)));
+  let chunks = rowChunks(height, width * bytesPerPixel, limit, maxRows);
+  const output = outputArray(outBytes, spec.into);
+  // Staged memory is copied on the GPU's side, from offsets read now: once unmapped, its arrays are detached.
+  const stagedIn = claimStaged(gpu.device, data, 'input', data.byteLength);
+  let stagedOut: StagedRange | null = null;
   let tables: ReturnType<typeof sharedTables> | null = null;
   try {
+    if (data.length < 4 * width * height) throw new RangeError(`image data holds ${data.length} samples; ${width}×${height} RGBA needs ${4 * width * height}`);
+    if (spec.into) {
+      // A staged output takes each chunk's result at its offset in whole words: rows in multiples that keep it so.
+      const rowsPerWord = 4 / gcd(width * outPerPixel, 4);
+      const aligned = rowChunks(height, width * bytesPerPixel, limit, Math.floor(Math.min(maxRows, limit / (width * bytesPerPixel)) / rowsPerWord) * rowsPerWord || 1);
+      if (aligned.every((c) => (c.first * width * outPerPixel) % 4 === 0)) {
+        stagedOut = claimStaged(gpu.device, spec.into, 'output', outBytes);
+        if (stagedOut) chunks = aligned;
+      }
+    }
     const shared = (tables = sharedTables(gpu, spec.tables));
     const batches = chunks.map(
       (chunk): Batch => ({
@@ -76,7 +85,7 @@ export async function runRowKernel(gpu: GpuHandle, spec: RowKernelSpec): Promise
           const out = rec.buffer(words * 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC, spec.output.name);
           if (spec.poison !== undefined) rec.upload(out, new Uint32Array(words).fill(spec.poison));
           const buffers = {
-            pixels: staged ? rec.inputStaged(staged, at, bytes, 'pixels') : rec.input(new Uint8Array(data.buffer, data.byteOffset + at, bytes), 'pixels'),
+            pixels: stagedIn ? rec.inputStaged(stagedIn, at, bytes, 'pixels') : rec.input(new Uint8Array(data.buffer, data.byteOffset + at, bytes), 'pixels'),
             ...shared.buffers,
             ...spec.buffers,
             ...spec.passes?.before(rec, info),
@@ -85,13 +94,25 @@ export async function runRowKernel(gpu: GpuHandle, spec: RowKernelSpec): Promise
           rec.dispatch({ kernel: spec.kernel, buffers, uniforms: spec.uniforms(info), workgroups: Math.ceil(pixelCount / spec.pixelsPerWorkgroup) });
           spec.passes?.after(rec, info, buffers);
           const outAt = chunk.first * width * outPerPixel;
-          return [rec.read(out, 0, pixelCount * outPerPixel, output.subarray(outAt, outAt + pixelCount * outPerPixel))];
+          const outLength = pixelCount * outPerPixel;
+          if (stagedOut) {
+            rec.readStaged(out, 0, stagedOut, outAt, outLength);
+            return [];
+          }
+          return [rec.read(out, 0, outLength, output.subarray(outAt, outAt + outLength))];
         },
       }),
     );
-    return { output, gpuMs: await runBatches(gpu, batches) };
+    const gpuMs = await runBatches(gpu, batches);
+    if (!stagedOut) return { output, gpuMs };
+    await stagedOut.staged.release();
+    return { output: stagedOut.staged.data.subarray(stagedOut.offset, stagedOut.offset + outBytes), gpuMs };
   } finally {
     tables?.release();
-    await staged?.staged.release();
+    await Promise.all([stagedIn?.staged.release(), stagedOut?.staged.release()]);
   }
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
 }

@@ -10,6 +10,8 @@ export interface LevelsGpuOptions {
   readonly maxChunkBytes?: number;
   /** Fills the output buffer with this word before the dispatch, so tests can prove every element is written. */
   readonly poison?: number;
+  /** Where the codes go (4 bytes per pixel at least): `codes` is then a view of it, or of staged output memory. */
+  readonly into?: Uint8Array;
 }
 
 export interface LevelsGpuResult {
@@ -48,6 +50,7 @@ export async function levelsGpu(
     pixelsPerWorkgroup: WORKGROUP,
     maxChunkBytes: options.maxChunkBytes,
     poison: options.poison,
+    into: options.into,
   });
   return { codes: output, gpuMs };
 }

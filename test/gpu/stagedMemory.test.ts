@@ -1,10 +1,11 @@
-// Staged input (engine.stage): the GPU copies a call's input from mapped upload memory the caller filled, with
-// no host copy. The bytes must be those of the ordinary path, at any offset and chunking, and the memory's
-// life (detached during a call, mapped again after it with its contents) must hold.
+// Staged memory (engine.stage): the GPU copies a call's input from mapped upload memory the caller filled, and
+// its result into mapped readback memory the caller reads, with no host copy. The bytes must be those of the
+// ordinary path, at any offset, width and chunking, and the memory's life (detached during a call, mapped again
+// after it, an input with its contents) must hold.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Engine } from '../../src/engine.js';
 import { InputError } from '../../src/errors.js';
-import type { InputMemory } from '../../src/host/stagedInput.js';
+import type { StagedMemory } from '../../src/host/stagedMemory.js';
 import { planLevels } from '../../src/image/levels.js';
 import { levelsCpu } from '../../src/kernels/levels.js';
 import { levelsGpu } from '../../src/kernels/levels.gpu.js';
@@ -28,7 +29,7 @@ function same(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /** `data` written into staged memory at byte `at`; the image as a caller passes it (a view at that offset). */
-function fill(memory: InputMemory, data: Uint8Array, at = 0): Uint8Array {
+function fill(memory: StagedMemory, data: Uint8Array, at = 0): Uint8Array {
   memory.data.set(data, at);
   return memory.data.subarray(at, at + data.length);
 }
@@ -78,6 +79,69 @@ describe('orderedPalette from staged input equals the CPU reference', () => {
     const gpu = await engine.run({ cpu: () => null, gpu: (g) => levelsGpu(g, { width: w, height: h, data: view }, lp, { maxChunkBytes: 8 * w * 4 }) });
     expect(same(gpu!.codes, levelsCpu({ width: w, height: h, data: samples }, lp))).toBe(true);
     staged.destroy();
+  });
+});
+
+describe('results into staged output equal the CPU reference', () => {
+  // Odd widths take chunks of 4 rows so that each chunk's indices start on a whole word of the output.
+  const sizes: [number, number][] = [[1, 1], [3, 5], [65, 9], [257, 129], [64, 7]];
+  for (const [w, h] of sizes) {
+    test(`${w}x${h}: orderedPalette, input staged or not, one chunk and many`, async () => {
+      const image = randomImage(w, h, w * 7 + h);
+      const cpu = orderedPalette(image, params);
+      const input = await engine.stage(image.data.length);
+      const output = await engine.stage(w * h, 'output');
+      try {
+        for (const maxChunkBytes of [undefined, 5 * 4 * w]) {
+          for (const stagedIn of [false, true]) {
+            const data = stagedIn ? fill(input, image.data) : image.data;
+            const into = output.data;
+            const gpu = await engine.orderedPalette({ width: w, height: h, data }, params, { into, poison: POISON, ...(maxChunkBytes ? { maxChunkBytes } : {}) });
+            expect(into.length, 'the call detached the array it was given').toBe(0);
+            expect(gpu.indices.buffer).toBe(output.data.buffer); // the result is the output memory, mapped again
+            expect(gpu.indices.includes(255)).toBe(false);
+            expect(same(gpu.indices, cpu), `chunk ${maxChunkBytes ?? 'whole'}, input ${stagedIn ? 'staged' : 'plain'}`).toBe(true);
+          }
+        }
+      } finally {
+        input.destroy();
+        output.destroy();
+      }
+    });
+  }
+
+  test('levels: four code bytes per pixel into staged output', async () => {
+    const [w, h] = [33, 17];
+    const r = rng(21);
+    const samples = Uint16Array.from({ length: 4 * w * h }, () => Math.floor(r() * 65536));
+    const raster = { width: w, height: h, depth: 16 as const, data: samples, hasAlpha: true, source: { bitDepth: 16, colorType: 'rgba' as const } };
+    const { params: lp } = planLevels(raster, { levels: [256] });
+    const output = await engine.stage(4 * w * h, 'output');
+    const gpu = await engine.run({ cpu: () => null, gpu: (g) => levelsGpu(g, { width: w, height: h, data: samples }, lp, { maxChunkBytes: 8 * w * 3 }) });
+    const staged = await engine.run({ cpu: () => null, gpu: (g) => levelsGpu(g, { width: w, height: h, data: samples }, lp, { into: output.data }) });
+    expect(same(staged!.codes, levelsCpu({ width: w, height: h, data: samples }, lp))).toBe(true);
+    expect(same(staged!.codes, gpu!.codes)).toBe(true);
+    expect(staged!.codes.buffer).toBe(output.data.buffer);
+    output.destroy();
+  });
+
+  test('into at an offset that is not a whole word, or whose last word would spill past it, is filled by the ordinary copy; at a whole word, by the GPU', async () => {
+    const image = randomImage(10, 3, 22);
+    const cpu = orderedPalette(image, params);
+    const output = await engine.stage(64, 'output');
+    const into = output.data.subarray(1, 31);
+    const gpu = await engine.orderedPalette(image, params, { into });
+    expect(same(gpu.indices, cpu)).toBe(true);
+    expect(into.length).toBe(30); // not detached: the host copied into the mapped memory
+    const tight = output.data.subarray(4, 4 + 30); // 30 bytes: the last word would spill past the view
+    expect(same((await engine.orderedPalette(image, params, { into: tight })).indices, cpu)).toBe(true);
+    expect(tight.length).toBe(30);
+    const roomy = output.data.subarray(4, 36); // room for the last whole word: the GPU copies into it at offset 4
+    const at4 = await engine.orderedPalette(image, params, { into: roomy });
+    expect(roomy.length).toBe(0);
+    expect(at4.indices.byteOffset).toBe(4);
+    expect(same(at4.indices, cpu)).toBe(true);
+    output.destroy();
   });
 });
 
@@ -141,6 +205,10 @@ describe('staged memory between calls', () => {
     expect(() => staged.data).toThrow(/destroyed/);
     await expect(engine.stage(0)).rejects.toThrow(RangeError);
     await expect(engine.stage(Number.NaN)).rejects.toThrow(RangeError);
+  });
+
+  test('a direction other than input or output is refused', async () => {
+    await expect(engine.stage(16, 'both' as never)).rejects.toThrow(/input or output/);
   });
 
   test('on the CPU backend it is a plain array, and results are the same', async () => {

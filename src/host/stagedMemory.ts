@@ -1,0 +1,153 @@
+// Memory the GPU copies from or into as it is. Every call otherwise makes two host copies: its input from the
+// caller's array into a mapped upload buffer, and its result from a mapped readback buffer into an array. On a
+// fast GPU those copies are most of a call's time (an H200's host copied at 5.7–8.6 GB/s, which capped
+// memory-to-memory calls near 6 GB/s). Staged memory *is* the mapped buffer: the caller writes a frame into an
+// input's `data` (a decoder, a read from a pipe) and reads the result from an output's, and the call's batches
+// copy on the GPU's side. While a call uses it, the buffer is unmapped and `data` detached; the call maps it again
+// before it returns (an input with its contents kept, so a static input can be sent again unchanged).
+import { InputError } from '../errors.js';
+
+/** Memory for a kernel's input or result: a mapped GPU buffer on the GPU backend, a plain array on the CPU. */
+export interface StagedMemory {
+  /** The bytes to fill (input) or read (output). Take it again after each call: the GPU backend replaces it. */
+  readonly data: Uint8Array;
+  readonly byteLength: number;
+  /** Frees the memory; `data` is unusable afterwards. */
+  destroy(): void;
+}
+
+export type StageDirection = 'input' | 'output';
+
+type State = 'mapped' | 'in-use' | 'destroyed';
+
+const USAGE = { input: () => GPUBufferUsage.MAP_WRITE | GPUBufferUsage.COPY_SRC, output: () => GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST };
+const MODE = { input: () => GPUMapMode.WRITE, output: () => GPUMapMode.READ };
+
+export class GpuStagedMemory implements StagedMemory {
+  readonly buffer: GPUBuffer;
+  private view: Uint8Array | null = null;
+  private state: State = 'mapped';
+  /** The memory of the current mapping: arrays over an earlier one were detached when a call unmapped it. */
+  private range: ArrayBuffer | null = null;
+
+  /** Staged memory on `device`, mapped and ready: an input's zeroed, an output's holding zeros until a call. */
+  static async create(device: GPUDevice, byteLength: number, direction: StageDirection): Promise<GpuStagedMemory> {
+    checkSize(byteLength);
+    const m = new GpuStagedMemory(device, byteLength, direction);
+    if (direction === 'output') await m.buffer.mapAsync(GPUMapMode.READ);
+    m.view = m.mapView();
+    return m;
+  }
+
+  private constructor(
+    readonly device: GPUDevice,
+    readonly byteLength: number,
+    readonly direction: StageDirection,
+  ) {
+    // Copies go in whole words, so the buffer is rounded up; `data` shows exactly byteLength bytes.
+    const size = (byteLength + 3) & ~3;
+    this.buffer = device.createBuffer({ label: `staged-${direction}`, size, usage: USAGE[direction](), mappedAtCreation: direction === 'input' });
+  }
+
+  get data(): Uint8Array {
+    if (this.state === 'in-use') throw new InputError(`staged ${this.direction}`, 'a call is using it; await that call first');
+    if (this.state === 'destroyed' || !this.view) throw new InputError(`staged ${this.direction}`, 'it was destroyed (or its device was lost); stage a new one');
+    return this.view;
+  }
+
+  /** Marks it in use by a call (one at a time) that reads or fills `view`; throws as `data` does when it cannot. */
+  claim(view: ArrayBufferView): void {
+    void this.data;
+    if (view.buffer !== this.range) throw new InputError(`staged ${this.direction}`, 'this array is from before its last call, which detached it; take `data` again');
+    this.state = 'in-use';
+  }
+
+  destroy(): void {
+    if (this.state === 'destroyed') return;
+    this.state = 'destroyed';
+    this.view = null;
+    this.range = null;
+    this.buffer.destroy();
+  }
+
+  /** Before a submit that copies from or into it: the GPU cannot use a mapped buffer. */
+  unmapForGpu(): void {
+    if (this.state === 'in-use' && this.buffer.mapState === 'mapped') {
+      this.view = null;
+      this.range = null;
+      this.buffer.unmap();
+    }
+  }
+
+  /** After the call's last batch: mapped again (once the GPU is done with it) for the next input or for reading. */
+  async release(): Promise<void> {
+    if (this.state !== 'in-use') return;
+    if (this.buffer.mapState === 'mapped') {
+      this.state = 'mapped'; // never unmapped: the call failed before its first submit
+      return;
+    }
+    try {
+      await this.buffer.mapAsync(MODE[this.direction]());
+      this.view = this.mapView();
+      this.state = 'mapped';
+    } catch {
+      this.destroy(); // the device was lost: `data` says so
+    }
+  }
+
+  private mapView(): Uint8Array {
+    const range = this.buffer.getMappedRange();
+    owners.set(range, this);
+    this.range = range;
+    return new Uint8Array(range, 0, this.byteLength);
+  }
+}
+
+const owners = new WeakMap<ArrayBufferLike, GpuStagedMemory>();
+
+/** Where a call's input or output lies in staged memory: its buffer and the byte offset there. */
+export interface StagedRange {
+  readonly staged: GpuStagedMemory;
+  readonly offset: number;
+}
+
+/**
+ * The staged memory that `view` is a view of, claimed for one call on `device` when the call can copy `bytes`
+ * bytes from or into it in whole words; null for any other array, and where it cannot (the call then copies on
+ * the host as usual). Read before anything unmaps it: a detached view reports offset 0. The caller must
+ * `release()` it when the call ends.
+ */
+export function claimStaged(device: GPUDevice, view: ArrayBufferView, direction: StageDirection, bytes: number): StagedRange | null {
+  const staged = owners.get(view.buffer);
+  if (!staged || staged.direction !== direction) return null;
+  if (staged.device !== device) throw new InputError(`staged ${direction}`, 'it was staged on another GPU device (the engine replaces a lost device); stage a new one');
+  staged.claim(view); // first: a detached view's offset reads 0
+  // Whole words from the view's start, without touching bytes past the view but inside the buffer's tail.
+  const offset = view.byteOffset;
+  const words = (bytes + 3) & ~3;
+  if (offset % 4 !== 0 || (words > view.byteLength && offset + view.byteLength !== staged.byteLength)) {
+    void staged.release();
+    return null;
+  }
+  return { staged, offset };
+}
+
+/** A CPU backend's staged memory: a plain array. */
+export class PlainStagedMemory implements StagedMemory {
+  private view: Uint8Array | null;
+  constructor(readonly byteLength: number) {
+    checkSize(byteLength);
+    this.view = new Uint8Array(byteLength);
+  }
+  get data(): Uint8Array {
+    if (!this.view) throw new InputError('staged memory', 'it was destroyed; stage a new one');
+    return this.view;
+  }
+  destroy(): void {
+    this.view = null;
+  }
+}
+
+function checkSize(byteLength: number): void {
+  if (!Number.isInteger(byteLength) || byteLength < 1) throw new RangeError(`staged memory size must be a positive integer, not ${byteLength}`);
+}
