@@ -85,8 +85,8 @@ function palette2d(inputs: Inputs, size: Size, colours: 2 | 16 | 256, mapName: M
   return {
     id: `2d-${staged ? 'staged-' : ''}${size.name}-${pal.name}-${mapName}`,
     group: staged ? '2D staged memory' : '2D palette',
-    label: `${size.name}, ${colours} colours, ${mapName}`,
-    family: `2d-${pal.name}-${mapName}`,
+    label: `${size.name}, ${colours} colours, ${mapName}${staged ? ', staged' : ''}`,
+    family: `2d-${staged ? 'staged-' : ''}${pal.name}-${mapName}`,
     items: size.width * size.height,
     unit: 'px',
     bytesPerItem: 4 + 1,
@@ -117,7 +117,10 @@ function palette2d(inputs: Inputs, size: Size, colours: 2 | 16 | 256, mapName: M
       const from = memory ? { width: image.width, height: image.height, data: memory.input.data } : image;
       const to = memory ? memory.output.data : into;
       // The CPU backends make their result in memory of their own: `into` would only add a copy there.
-      return (await e.orderedPalette(from, params, { ...(e.backend === 'gpu' ? { into: to } : {}), ...(splitPasses ? { splitPasses } : {}) })).gpuMs;
+      const run = await e.orderedPalette(from, params, { ...(e.backend === 'gpu' ? { into: to } : {}), ...(splitPasses ? { splitPasses } : {}) });
+      // The GPU detaches staged arrays it copied from and into; one still attached was copied on the host.
+      if (memory && e.backend === 'gpu' && (from.data.length || to.length)) throw new Error('staged memory was copied on the host, not by the GPU');
+      return run.gpuMs;
     },
     async reset(e) {
       const device = await e.device();

@@ -59,18 +59,19 @@ export async function runRowKernel(gpu: GpuHandle, spec: RowKernelSpec): Promise
   const output = outputArray(outBytes, spec.into);
   // Staged memory is copied on the GPU's side, from offsets read now: once unmapped, its arrays are detached.
   const stagedIn = claimStaged(gpu.device, data, 'input', data.byteLength);
+  const gpuIn = stagedIn?.direct ? stagedIn : null;
   let stagedOut: StagedRange | null = null;
   let tables: ReturnType<typeof sharedTables> | null = null;
   try {
     if (data.length < 4 * width * height) throw new RangeError(`image data holds ${data.length} samples; ${width}×${height} RGBA needs ${4 * width * height}`);
-    if (spec.into) {
-      // A staged output takes each chunk's result at its offset in whole words: rows in multiples that keep it so.
+    if (spec.into) stagedOut = claimStaged(gpu.device, spec.into, 'output', outBytes);
+    let gpuOut = stagedOut?.direct ? stagedOut : null;
+    if (gpuOut) {
+      // Staged output takes each chunk's result at its offset in whole words: rows in multiples that keep it so.
       const rowsPerWord = 4 / gcd(width * outPerPixel, 4);
       const aligned = rowChunks(height, width * bytesPerPixel, limit, Math.floor(Math.min(maxRows, limit / (width * bytesPerPixel)) / rowsPerWord) * rowsPerWord || 1);
-      if (aligned.every((c) => (c.first * width * outPerPixel) % 4 === 0)) {
-        stagedOut = claimStaged(gpu.device, spec.into, 'output', outBytes);
-        if (stagedOut) chunks = aligned;
-      }
+      if (aligned.every((c) => (c.first * width * outPerPixel) % 4 === 0)) chunks = aligned;
+      else gpuOut = null;
     }
     const shared = (tables = sharedTables(gpu, spec.tables));
     const batches = chunks.map(
@@ -85,7 +86,7 @@ export async function runRowKernel(gpu: GpuHandle, spec: RowKernelSpec): Promise
           const out = rec.buffer(words * 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC, spec.output.name);
           if (spec.poison !== undefined) rec.upload(out, new Uint32Array(words).fill(spec.poison));
           const buffers = {
-            pixels: stagedIn ? rec.inputStaged(stagedIn, at, bytes, 'pixels') : rec.input(new Uint8Array(data.buffer, data.byteOffset + at, bytes), 'pixels'),
+            pixels: gpuIn ? rec.inputStaged(gpuIn, at, bytes, 'pixels') : rec.input(new Uint8Array(data.buffer, data.byteOffset + at, bytes), 'pixels'),
             ...shared.buffers,
             ...spec.buffers,
             ...spec.passes?.before(rec, info),
@@ -95,8 +96,8 @@ export async function runRowKernel(gpu: GpuHandle, spec: RowKernelSpec): Promise
           spec.passes?.after(rec, info, buffers);
           const outAt = chunk.first * width * outPerPixel;
           const outLength = pixelCount * outPerPixel;
-          if (stagedOut) {
-            rec.readStaged(out, 0, stagedOut, outAt, outLength);
+          if (gpuOut) {
+            rec.readStaged(out, 0, gpuOut, outAt, outLength);
             return [];
           }
           return [rec.read(out, 0, outLength, output.subarray(outAt, outAt + outLength))];
@@ -104,9 +105,9 @@ export async function runRowKernel(gpu: GpuHandle, spec: RowKernelSpec): Promise
       }),
     );
     const gpuMs = await runBatches(gpu, batches);
-    if (!stagedOut) return { output, gpuMs };
-    await stagedOut.staged.release();
-    return { output: stagedOut.staged.data.subarray(stagedOut.offset, stagedOut.offset + outBytes), gpuMs };
+    if (!gpuOut) return { output, gpuMs };
+    await gpuOut.staged.release();
+    return { output: gpuOut.staged.data.subarray(gpuOut.offset, gpuOut.offset + outBytes), gpuMs };
   } finally {
     tables?.release();
     await Promise.all([stagedIn?.staged.release(), stagedOut?.staged.release()]);

@@ -33,9 +33,15 @@ export class GpuStagedMemory implements StagedMemory {
   /** Staged memory on `device`, mapped and ready: an input's zeroed, an output's holding zeros until a call. */
   static async create(device: GPUDevice, byteLength: number, direction: StageDirection): Promise<GpuStagedMemory> {
     checkSize(byteLength);
+    if (byteLength > device.limits.maxBufferSize) throw new RangeError(`staged memory of ${byteLength} bytes exceeds the device's largest buffer (${device.limits.maxBufferSize} bytes)`);
     const m = new GpuStagedMemory(device, byteLength, direction);
-    if (direction === 'output') await m.buffer.mapAsync(GPUMapMode.READ);
-    m.view = m.mapView();
+    try {
+      if (direction === 'output') await m.buffer.mapAsync(GPUMapMode.READ);
+      m.view = m.mapView();
+    } catch (e) {
+      m.destroy();
+      throw e;
+    }
     return m;
   }
 
@@ -105,31 +111,31 @@ export class GpuStagedMemory implements StagedMemory {
 
 const owners = new WeakMap<ArrayBufferLike, GpuStagedMemory>();
 
-/** Where a call's input or output lies in staged memory: its buffer and the byte offset there. */
+/**
+ * Where a call's input or output lies in staged memory: its buffer and the byte offset there, and whether the
+ * GPU can copy it (`direct`) or the call copies on the host, through the mapping, as for any array.
+ */
 export interface StagedRange {
   readonly staged: GpuStagedMemory;
   readonly offset: number;
+  readonly direct: boolean;
 }
 
 /**
- * The staged memory that `view` is a view of, claimed for one call on `device` when the call can copy `bytes`
- * bytes from or into it in whole words; null for any other array, and where it cannot (the call then copies on
- * the host as usual). Read before anything unmaps it: a detached view reports offset 0. The caller must
- * `release()` it when the call ends.
+ * The staged memory that `view` is a view of, claimed for one call on `device` (null for any other array). The
+ * claim holds either way until the caller's `release()`, so no other call unmaps memory this one still reads on
+ * the host. Read before anything unmaps it: a detached view reports offset 0.
  */
 export function claimStaged(device: GPUDevice, view: ArrayBufferView, direction: StageDirection, bytes: number): StagedRange | null {
   const staged = owners.get(view.buffer);
   if (!staged || staged.direction !== direction) return null;
   if (staged.device !== device) throw new InputError(`staged ${direction}`, 'it was staged on another GPU device (the engine replaces a lost device); stage a new one');
   staged.claim(view); // first: a detached view's offset reads 0
-  // Whole words from the view's start, without touching bytes past the view but inside the buffer's tail.
   const offset = view.byteOffset;
-  const words = (bytes + 3) & ~3;
-  if (offset % 4 !== 0 || (words > view.byteLength && offset + view.byteLength !== staged.byteLength)) {
-    void staged.release();
-    return null;
-  }
-  return { staged, offset };
+  // Copies go in whole words. An input may read past its last byte; an output must not write over bytes of the
+  // caller's that follow it, unless those are the buffer's own padding past its last byte.
+  const wholeWords = direction === 'input' || bytes % 4 === 0 || offset + bytes === staged.byteLength;
+  return { staged, offset, direct: offset % 4 === 0 && wholeWords };
 }
 
 /** A CPU backend's staged memory: a plain array. */

@@ -128,6 +128,8 @@ export async function ditherImage(image: Raster | RgbaImage, options: DitherImag
     const palette = await choosePalette(engine, image, options);
     const alpha = options.alpha ?? 'threshold';
     const decideAlpha = alpha !== 'keep' && hasAlpha(image);
+    // Before the kernel: a call on staged memory detaches the image's data.
+    const kept = alpha === 'keep' && hasAlpha(image) ? sourceAlpha(image) : null;
     if (decideAlpha && palette.size >= 256) {
       throw new InputError('--palette', 'a 256-colour palette leaves no index for transparent pixels; use 255 colours or --alpha keep');
     }
@@ -151,7 +153,6 @@ export async function ditherImage(image: Raster | RgbaImage, options: DitherImag
     }
     const ms = performance.now() - t0;
     const transparentIndex = decideAlpha && run.indices.includes(palette.size) ? palette.size : null;
-    const kept = alpha === 'keep' && hasAlpha(image) ? sourceAlpha(image) : null;
     return { ...info, mode: 'palette', indices: run.indices, palette, transparentIndex, alpha: kept, ms, gpuMs: run.gpuMs };
   } finally {
     if (!options.engine) engine.destroy();

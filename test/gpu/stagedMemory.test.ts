@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Engine } from '../../src/engine.js';
 import { InputError } from '../../src/errors.js';
 import type { StagedMemory } from '../../src/host/stagedMemory.js';
+import { ditherImage } from '../../src/image/ditherImage.js';
 import { planLevels } from '../../src/image/levels.js';
 import { levelsCpu } from '../../src/kernels/levels.js';
 import { levelsGpu } from '../../src/kernels/levels.gpu.js';
@@ -48,6 +49,7 @@ describe('orderedPalette from staged input equals the CPU reference', () => {
             if (cold) await forgetSplits((await engine.device())!);
             const data = fill(staged, image.data, 4);
             const gpu = await engine.orderedPalette({ width: w, height: h, data }, params, { poison: POISON, splitTable: 'always', splitPasses, ...(maxChunkBytes ? { maxChunkBytes } : {}) });
+            expect(data.length, 'the GPU copied it: the call detached it').toBe(0);
             expect(gpu.indices.includes(255)).toBe(false); // every element was written
             expect(same(gpu.indices, cpu), `${splitPasses}, chunk ${maxChunkBytes ?? 'whole'}`).toBe(true);
           }
@@ -77,6 +79,7 @@ describe('orderedPalette from staged input equals the CPU reference', () => {
     const view = new Uint16Array(staged.data.buffer, staged.data.byteOffset, samples.length);
     view.set(samples);
     const gpu = await engine.run({ cpu: () => null, gpu: (g) => levelsGpu(g, { width: w, height: h, data: view }, lp, { maxChunkBytes: 8 * w * 4 }) });
+    expect(view.length, 'the GPU copied it: the call detached it').toBe(0);
     expect(same(gpu!.codes, levelsCpu({ width: w, height: h, data: samples }, lp))).toBe(true);
     staged.destroy();
   });
@@ -125,23 +128,48 @@ describe('results into staged output equal the CPU reference', () => {
     output.destroy();
   });
 
-  test('into at an offset that is not a whole word, or whose last word would spill past it, is filled by the ordinary copy; at a whole word, by the GPU', async () => {
-    const image = randomImage(10, 3, 22);
+  test('into at an offset that is not a whole word, or whose last word would write over the bytes after it, is filled by the ordinary copy; at a whole word, by the GPU, leaving the rest alone', async () => {
+    const image = randomImage(10, 3, 22); // 30 indices: not whole words
     const cpu = orderedPalette(image, params);
-    const output = await engine.stage(64, 'output');
+    const output = await engine.stage(130, 'output');
     const into = output.data.subarray(1, 31);
     const gpu = await engine.orderedPalette(image, params, { into });
     expect(same(gpu.indices, cpu)).toBe(true);
     expect(into.length).toBe(30); // not detached: the host copied into the mapped memory
-    const tight = output.data.subarray(4, 4 + 30); // 30 bytes: the last word would spill past the view
-    expect(same((await engine.orderedPalette(image, params, { into: tight })).indices, cpu)).toBe(true);
-    expect(tight.length).toBe(30);
-    const roomy = output.data.subarray(4, 36); // room for the last whole word: the GPU copies into it at offset 4
-    const at4 = await engine.orderedPalette(image, params, { into: roomy });
-    expect(roomy.length).toBe(0);
+    const roomy = output.data.subarray(4, 40); // whole words would spill into bytes 34, 35 of the caller's
+    expect(same((await engine.orderedPalette(image, params, { into: roomy })).indices, cpu)).toBe(true);
+    expect(roomy.length).toBe(36);
+    // 40 indices, whole words: the GPU copies them to offset 4, then another image's to offset 44; the first stay.
+    const [p, q] = [randomImage(10, 4, 23), randomImage(5, 4, 24)];
+    const at4 = await engine.orderedPalette(p, params, { into: output.data.subarray(4, 44) });
     expect(at4.indices.byteOffset).toBe(4);
-    expect(same(at4.indices, cpu)).toBe(true);
+    expect(same(at4.indices, orderedPalette(p, params))).toBe(true);
+    const at44 = await engine.orderedPalette(q, params, { into: output.data.subarray(44, 64) });
+    expect(at44.indices.byteOffset).toBe(44);
+    expect(same(output.data.subarray(4, 44), orderedPalette(p, params))).toBe(true);
+    expect(same(output.data.subarray(44, 64), orderedPalette(q, params))).toBe(true);
+    // The last 30 bytes of the memory: the rest of their last word is the buffer's padding, so the GPU copies.
+    const tail = await engine.orderedPalette(image, params, { into: output.data.subarray(100) });
+    expect(tail.indices.byteOffset).toBe(100);
+    expect(same(tail.indices, cpu)).toBe(true);
     output.destroy();
+  });
+});
+
+describe('staged memory through ditherImage', () => {
+  test('alpha kept from a staged image is the source alpha (read before the call detaches it)', async () => {
+    const image = randomImage(23, 9, 31);
+    const raster = { width: 23, height: 9, depth: 8 as const, hasAlpha: true, source: { bitDepth: 8, colorType: 'rgba' as const } };
+    const plain = await ditherImage({ ...raster, data: image.data }, { palette: 'pico8', alpha: 'keep', engine });
+    const staged = await engine.stage(image.data.length);
+    const data = fill(staged, image.data);
+    const out = await ditherImage({ ...raster, data }, { palette: 'pico8', alpha: 'keep', engine });
+    expect(data.length).toBe(0); // the GPU copied it
+    if (out.mode !== 'palette' || plain.mode !== 'palette') throw new Error('expected palette results');
+    expect(out.alpha).not.toBeNull();
+    expect(same(out.alpha!, Uint8Array.from({ length: 23 * 9 }, (_, p) => image.data[4 * p + 3]!))).toBe(true);
+    expect(same(out.indices, plain.indices)).toBe(true);
+    staged.destroy();
   });
 });
 
