@@ -20,6 +20,7 @@ import { assignGpu, histogramGpu, type HistogramGpuOptions } from '../../src/ker
 import { autoPaletteRun, type AutoPaletteOptions } from '../../src/palette/auto.js';
 import { rng } from '../helpers/random.js';
 import { gpuEngine } from '../helpers/gpu.js';
+import { sameBytes } from '../helpers/bytes.js';
 
 const POISON = 0xffffffff; // centroid index 2^32-1: impossible with at most 256 centroids
 
@@ -41,11 +42,6 @@ function onGpu<T>(f: (g: GpuHandle) => Promise<T>): Promise<T> {
 function histOnGpu(image: HistogramImage, bits?: number, options: HistogramGpuOptions = {}): Promise<Uint32Array> {
   const params = histogramParams(image, bits);
   return onGpu(async (g) => (await histogramGpu(g, image, params, options)).hist);
-}
-
-function same(a: ArrayBufferView, b: ArrayBufferView): boolean {
-  const bytes = (v: ArrayBufferView) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-  return bytes(a).equals(bytes(b));
 }
 
 /** Random RGBA: 8-bit bytes or 16-bit words; with `transparent`, about a quarter of the alphas are 0. */
@@ -101,7 +97,7 @@ describe('histogram on the GPU equals the CPU reference', () => {
         test(`${w}x${h}, ${depth}-bit, ${hasAlpha ? 'alpha' : 'opaque'}`, async () => {
           const image = randomRaster(w, h, w * 1000 + h + depth, depth, hasAlpha, true);
           const hist = await histOnGpu(image);
-          expect(same(hist, histogramCpu(image, histogramParams(image)))).toBe(true);
+          expect(sameBytes(hist, histogramCpu(image, histogramParams(image)))).toBe(true);
           expect(histTotals(hist)).toEqual(totals(image));
         });
       }
@@ -114,7 +110,7 @@ describe('histogram on the GPU equals the CPU reference', () => {
       for (const bits of [1, 3, 4, 5, 6]) {
         const hist = await histOnGpu(image, bits);
         expect(hist.length).toBe(BIN_WORDS * 2 ** (3 * bits));
-        expect(same(hist, histogramCpu(image, histogramParams(image, bits))), `${depth}-bit, ${bits} bits`).toBe(true);
+        expect(sameBytes(hist, histogramCpu(image, histogramParams(image, bits))), `${depth}-bit, ${bits} bits`).toBe(true);
         expect(histTotals(hist)).toEqual(totals(image));
       }
     }
@@ -128,7 +124,7 @@ describe('histogram on the GPU equals the CPU reference', () => {
     expect(histTotals(a)[0]).toBe(77 * 41);
     expect(histTotals(b)[0]).toBe(totals(withAlpha)[0]);
     expect(histTotals(b)[0]).toBeLessThan(77 * 41);
-    expect(same(b, histogramCpu(withAlpha, histogramParams(withAlpha)))).toBe(true);
+    expect(sameBytes(b, histogramCpu(withAlpha, histogramParams(withAlpha)))).toBe(true);
   });
 
   test('sums past 2^32 carry into the high word exactly (one white bin)', async () => {
@@ -145,7 +141,7 @@ describe('histogram on the GPU equals the CPU reference', () => {
         expect(hist[top + 2 * c + 1]).toBe(Math.floor((w * h * 65535) / 2 ** 32)); // 15 carries
         expect(hist[top + 2 * c]! + hist[top + 2 * c + 1]! * 2 ** 32).toBe(w * h * 65535);
       }
-      expect(same(hist, histogramCpu(image, histogramParams(image)))).toBe(true);
+      expect(sameBytes(hist, histogramCpu(image, histogramParams(image)))).toBe(true);
     }
   });
 
@@ -155,7 +151,7 @@ describe('histogram on the GPU equals the CPU reference', () => {
       const whole = await histOnGpu(image);
       for (const rows of [1, 3, 7]) {
         const chunked = await histOnGpu(image, undefined, { maxChunkBytes: rows * 211 * (depth / 2) });
-        expect(same(chunked, whole), `${depth}-bit, ${rows} rows`).toBe(true);
+        expect(sameBytes(chunked, whole), `${depth}-bit, ${rows} rows`).toBe(true);
       }
     }
   });
@@ -166,8 +162,8 @@ describe('histogram on the GPU equals the CPU reference', () => {
     for (const im of [image, noisy]) {
       const a = await histOnGpu(im);
       const b = await histOnGpu(im);
-      expect(same(a, b)).toBe(true);
-      expect(same(a, histogramCpu(im, histogramParams(im)))).toBe(true);
+      expect(sameBytes(a, b)).toBe(true);
+      expect(sameBytes(a, histogramCpu(im, histogramParams(im)))).toBe(true);
     }
   });
 });
@@ -207,8 +203,8 @@ describe('assignment on the GPU equals brute force on the CPU', () => {
         const a = await assignOnGpu(bins, centroids);
         expect(a.length).toBe(binCount);
         expect(a.every((j) => j < k), `${k} centroids: every element written, in range`).toBe(true);
-        expect(same(a, assignCpu(bins, centroids)), `${k} centroids`).toBe(true);
-        expect(same(a, bruteForce(bins, centroids)), `${k} centroids`).toBe(true);
+        expect(sameBytes(a, assignCpu(bins, centroids)), `${k} centroids`).toBe(true);
+        expect(sameBytes(a, bruteForce(bins, centroids)), `${k} centroids`).toBe(true);
       }
     });
   }
@@ -221,14 +217,14 @@ describe('assignment on the GPU equals brute force on the CPU', () => {
     const a = await assignOnGpu(bins, centroids);
     expect(a.every((j) => j < 20)).toBe(true);
     expect(Array.from(a.subarray(500))).toEqual(Array.from({ length: 20 }, (_, j) => j));
-    expect(same(a, assignCpu(bins, centroids))).toBe(true);
+    expect(sameBytes(a, assignCpu(bins, centroids))).toBe(true);
   });
 
   test('the bins of a real histogram', async () => {
     const image = randomRaster(300, 200, 9, 16, true);
     const bins = histogramBins(histogramCpu(image, histogramParams(image)), 5);
     const centroids = randomLinear(200, 10);
-    expect(same(await assignOnGpu(bins.reps, centroids), assignCpu(bins.reps, centroids))).toBe(true);
+    expect(sameBytes(await assignOnGpu(bins.reps, centroids), assignCpu(bins.reps, centroids))).toBe(true);
   });
 });
 
@@ -256,10 +252,10 @@ describe('auto:N on the GPU equals auto:N on the CPU', () => {
       const g = await autoPaletteRun(gpu, image, n, options);
       const c = await autoPaletteRun(cpu, image, n, options);
       expect(g.palette.size).toBe(n);
-      expect(same(g.palette.colors, c.palette.colors)).toBe(true);
+      expect(sameBytes(g.palette.colors, c.palette.colors)).toBe(true);
       expect(g.iterations).toBe(c.iterations);
       const again = await autoPaletteRun(gpu, image, n, options);
-      expect(same(again.palette.colors, g.palette.colors)).toBe(true);
+      expect(sameBytes(again.palette.colors, g.palette.colors)).toBe(true);
     });
   }
 

@@ -9,6 +9,7 @@ import { bayer } from '../../src/maps/bayer.js';
 import { blueNoise } from '../../src/maps/blueNoise.js';
 import { gpuEngine } from '../helpers/gpu.js';
 import { randomBytes, rng } from '../helpers/random.js';
+import { sameBytes } from '../helpers/bytes.js';
 
 let engine: Engine;
 let cpu: Engine;
@@ -45,10 +46,6 @@ function poisonFor(codes: Uint8Array): number {
   return p;
 }
 
-function same(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.from(a).equals(Buffer.from(b));
-}
-
 async function gpuRun(raster: Raster, params: LevelsParams, options: { poison?: number; maxChunkBytes?: number }) {
   return engine.run({
     cpu: () => {
@@ -66,7 +63,7 @@ async function expectParity(raster: Raster, options: LevelsOptions, label: strin
   const got = await gpuRun(raster, params, { poison, ...(options.maxChunkBytes ? { maxChunkBytes: options.maxChunkBytes } : {}) });
   expect(got.codes.length, label).toBe(want.length);
   expect(new Uint32Array(got.codes.slice().buffer).includes(poison), `${label}: unwritten words`).toBe(false);
-  expect(same(got.codes, want), label).toBe(true);
+  expect(sameBytes(got.codes, want), label).toBe(true);
 }
 
 const CONFIGS: [string, LevelsOptions][] = [
@@ -124,7 +121,7 @@ describe('levels on the GPU equals the CPU reference', () => {
       expect(g.backend).toBe('gpu');
       expect(c.backend).toBe('cpu');
       expect([g.channels, g.depth], colorType).toEqual([c.channels, c.depth]);
-      expect(same(g.codes, c.codes), colorType).toBe(true);
+      expect(sameBytes(g.codes, c.codes), colorType).toBe(true);
     }
   });
 });
@@ -136,12 +133,12 @@ describe('chunking', () => {
       const options: LevelsOptions = { levels: [3, 4, 2], alpha: 'dither', map: bayer([4, 16]) };
       const { params } = planLevels(raster, options);
       const whole = await gpuRun(raster, params, {});
-      expect(same(whole.codes, levelsCpu(raster, params))).toBe(true);
+      expect(sameBytes(whole.codes, levelsCpu(raster, params))).toBe(true);
       for (const rows of [1, 3, 7, 64]) {
         const maxChunkBytes = rows * 333 * 4 * (depth / 8);
         await expectParity(raster, { ...options, maxChunkBytes }, `${depth}-bit, ${rows} rows per chunk`);
         const chunked = await gpuRun(raster, params, { maxChunkBytes });
-        expect(same(chunked.codes, whole.codes), `${depth}-bit, ${rows} rows per chunk`).toBe(true);
+        expect(sameBytes(chunked.codes, whole.codes), `${depth}-bit, ${rows} rows per chunk`).toBe(true);
       }
     }
   });

@@ -11,6 +11,7 @@ import {
 import { orderedMix } from '../../src/kernels/orderedMix.gpu.js';
 import { randomBytes, randomImage } from '../helpers/random.js';
 import { gpuEngine } from '../helpers/gpu.js';
+import { sameBytes } from '../helpers/bytes.js';
 
 const BW = new Uint8Array([0, 0, 0, 255, 255, 255]);
 // Two poisons: with 256 colours every byte value is a valid index, but an unwritten word cannot equal both.
@@ -21,10 +22,6 @@ beforeAll(async () => {
   engine = await gpuEngine();
 });
 afterAll(() => engine.destroy());
-
-function same(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.from(a).equals(Buffer.from(b));
-}
 
 function image16(width: number, height: number, seed: number): MixImage {
   return { width, height, data: new Uint16Array(randomBytes(8 * width * height, seed).buffer) };
@@ -42,7 +39,7 @@ async function expectParity(
   for (const poison of POISONS) {
     const gpu = await orderedMix(engine, image, params, { poison });
     expect(gpu.indices.length).toBe(image.width * image.height);
-    expect(same(gpu.indices, cpu), `poison ${poison.toString(16)}`).toBe(true);
+    expect(sameBytes(gpu.indices, cpu), `poison ${poison.toString(16)}`).toBe(true);
   }
 }
 
@@ -101,11 +98,11 @@ describe('chunking', () => {
     const params = orderedMixParams(bayer([8, 8]), randomBytes(16 * 3, 5));
     for (const [image, bpp] of [[randomImage(333, 211, 5), 4], [image16(333, 101, 6), 8]] as const) {
       const whole = await orderedMix(engine, image, params);
-      expect(same(whole.indices, orderedMixCpu(image, params))).toBe(true);
+      expect(sameBytes(whole.indices, orderedMixCpu(image, params))).toBe(true);
       for (const rows of [1, 3, 7, 64]) {
         const options = { maxChunkBytes: rows * 333 * bpp, poison: POISONS[0]! };
         const chunked = await orderedMix(engine, image, params, options);
-        expect(same(chunked.indices, whole.indices), `${rows} rows per chunk`).toBe(true);
+        expect(sameBytes(chunked.indices, whole.indices), `${rows} rows per chunk`).toBe(true);
       }
     }
   });

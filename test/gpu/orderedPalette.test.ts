@@ -6,6 +6,7 @@ import { orderedPalette, orderedPaletteParams } from '../../src/kernels/orderedP
 import { forgetSplits, hasSplitTable, leaseSplits } from '../../src/kernels/splitCache.js';
 import { randomBytes, randomImage } from '../helpers/random.js';
 import { gpuEngine } from '../helpers/gpu.js';
+import { sameBytes } from '../helpers/bytes.js';
 
 const BW = new Uint8Array([0, 0, 0, 255, 255, 255]);
 const POISON = 0xffffffff; // index 255, impossible with palettes of fewer than 255 colours
@@ -15,10 +16,6 @@ beforeAll(async () => {
   engine = await gpuEngine();
 });
 afterAll(() => engine.destroy());
-
-function same(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.from(a).equals(Buffer.from(b));
-}
 
 describe('orderedPalette on the GPU equals the CPU reference', () => {
   const sizes: [number, number][] = [
@@ -43,7 +40,7 @@ describe('orderedPalette on the GPU equals the CPU reference', () => {
           const gpu = await engine.orderedPalette(image, params, { poison: POISON, splitTable, splitPasses });
           expect(gpu.indices.length).toBe(w * h);
           expect(gpu.indices.includes(255)).toBe(false); // every element was written
-          expect(same(gpu.indices, cpu), `${splitTable} ${splitPasses}${cold ? ' cold' : ''}`).toBe(true);
+          expect(sameBytes(gpu.indices, cpu), `${splitTable} ${splitPasses}${cold ? ' cold' : ''}`).toBe(true);
         }
       });
     }
@@ -54,7 +51,7 @@ describe('orderedPalette on the GPU equals the CPU reference', () => {
     for (const map of [bayer([8, 4]), bayer([2, 2]), bayer([256, 256]), bayer([4, 16])]) {
       const params = orderedPaletteParams(map, randomBytes(16 * 3, map.values.length));
       const gpu = await engine.orderedPalette(image, params, { poison: POISON });
-      expect(same(gpu.indices, orderedPalette(image, params)), map.name).toBe(true);
+      expect(sameBytes(gpu.indices, orderedPalette(image, params)), map.name).toBe(true);
     }
   });
 
@@ -63,7 +60,7 @@ describe('orderedPalette on the GPU equals the CPU reference', () => {
     const image = randomImage(97, 31, 11);
     const params = orderedPaletteParams(bayer([8, 8]), pal);
     const gpu = await engine.orderedPalette(image, params);
-    expect(same(gpu.indices, orderedPalette(image, params))).toBe(true);
+    expect(sameBytes(gpu.indices, orderedPalette(image, params))).toBe(true);
     expect(gpu.indices.includes(2)).toBe(false);
     expect(gpu.indices.includes(3)).toBe(false);
   });
@@ -79,7 +76,7 @@ describe('into: an output array the caller reuses', () => {
       const r = await e.orderedPalette(image, params, { into, maxChunkBytes: 200 * 4 * 16 });
       expect(r.indices.buffer).toBe(into.buffer);
       expect(r.indices.length).toBe(200 * 50);
-      expect(same(r.indices, orderedPalette(image, params)), `seed ${seed}`).toBe(true);
+      expect(sameBytes(r.indices, orderedPalette(image, params)), `seed ${seed}`).toBe(true);
       expect(into[200 * 50]).toBe(255); // nothing past the result
     }
     for (const e of [engine, cpuEngine]) {
@@ -99,10 +96,10 @@ describe('chunking', () => {
       for (const rows of [1, 3, 7, 64]) {
         await forgetSplits(device); // two passes: each chunk queues its own misses
         const chunked = await engine.orderedPalette(image, params, { maxChunkBytes: rows * 333 * 4, poison: POISON, splitTable: 'always', splitPasses });
-        expect(same(chunked.indices, whole.indices), `${rows} rows per chunk, ${splitPasses}`).toBe(true);
+        expect(sameBytes(chunked.indices, whole.indices), `${rows} rows per chunk, ${splitPasses}`).toBe(true);
       }
     }
-    expect(same(whole.indices, orderedPalette(image, params))).toBe(true);
+    expect(sameBytes(whole.indices, orderedPalette(image, params))).toBe(true);
   });
 
   test('the largest binding the device allows, plus one row that spills into a second chunk', async () => {
@@ -117,7 +114,7 @@ describe('chunking', () => {
     for (const splitPasses of ['fused', 'two'] as const) {
       const gpu = await engine.orderedPalette(image, params, { poison: POISON, splitTable: 'always', splitPasses });
       expect(gpu.indices.includes(255)).toBe(false);
-      expect(same(gpu.indices, cpu), splitPasses).toBe(true);
+      expect(sameBytes(gpu.indices, cpu), splitPasses).toBe(true);
     }
   }, 300_000);
 });
@@ -143,7 +140,7 @@ describe('every distance, gamma space, 16-bit input and alpha mode agree across 
           for (const image of [image8, image16]) {
             const gpu = await engine.orderedPalette(image, params, { poison: POISON });
             const cpu = orderedPalette(image, params);
-            expect(same(gpu.indices, cpu), `${JSON.stringify(options)} ${image.data.BYTES_PER_ELEMENT * 8}-bit`).toBe(true);
+            expect(sameBytes(gpu.indices, cpu), `${JSON.stringify(options)} ${image.data.BYTES_PER_ELEMENT * 8}-bit`).toBe(true);
             if (pal.length / 3 < 255) expect(gpu.indices.includes(255)).toBe(false);
           }
         }
@@ -175,7 +172,7 @@ describe('the device split cache (8-bit pair rule)', () => {
     for (const [params, seed] of [[a, 1], [a, 2], [b, 3], [a, 4], [a, 4]] as const) {
       const image = randomImage(203, 57, seed);
       const gpu = await engine.orderedPalette(image, params, { poison: POISON, splitTable: 'always' });
-      expect(same(gpu.indices, orderedPalette(image, params)), `seed ${seed}`).toBe(true);
+      expect(sameBytes(gpu.indices, orderedPalette(image, params)), `seed ${seed}`).toBe(true);
     }
   });
 
@@ -188,8 +185,8 @@ describe('the device split cache (8-bit pair rule)', () => {
       engine.orderedPalette(ia, a, { maxChunkBytes: 517 * 4 * 16, splitTable: 'always' }),
       engine.orderedPalette(ib, b, { maxChunkBytes: 389 * 4 * 16, splitTable: 'always' }),
     ]);
-    expect(same(ga.indices, orderedPalette(ia, a))).toBe(true);
-    expect(same(gb.indices, orderedPalette(ib, b))).toBe(true);
+    expect(sameBytes(ga.indices, orderedPalette(ia, a))).toBe(true);
+    expect(sameBytes(gb.indices, orderedPalette(ib, b))).toBe(true);
   });
 
   for (const splitPasses of ['fused', 'two'] as const) {
@@ -211,7 +208,7 @@ describe('the device split cache (8-bit pair rule)', () => {
         expect(planted.indices[p]).toBe(sameColour ? other : first.indices[p]);
       }
       await forgetSplits(device);
-      expect(same((await engine.orderedPalette(image, params, { splitTable: 'always', splitPasses })).indices, orderedPalette(image, params))).toBe(true);
+      expect(sameBytes((await engine.orderedPalette(image, params, { splitTable: 'always', splitPasses })).indices, orderedPalette(image, params))).toBe(true);
     });
   }
 
@@ -240,7 +237,7 @@ describe('the device split cache (8-bit pair rule)', () => {
       const a = orderedPaletteParams(bayer([8, 8]), palA);
       const b = orderedPaletteParams(bayer([8, 8]), palB);
       const image = randomImage(512, 512, 12); // a quarter of SPLIT_TABLE_MIN_PIXELS
-      const run = async (params: typeof a) => expect(same((await fresh.orderedPalette(image, params)).indices, orderedPalette(image, params))).toBe(true);
+      const run = async (params: typeof a) => expect(sameBytes((await fresh.orderedPalette(image, params)).indices, orderedPalette(image, params))).toBe(true);
       for (const params of [a, a, a, b]) await run(params); // 0.75 Mpx with a, then a new palette starts over
       expect(hasSplitTable(device)).toBe(false);
       for (const params of [b, b]) await run(params);

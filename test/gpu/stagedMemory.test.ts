@@ -15,6 +15,7 @@ import { forgetSplits } from '../../src/kernels/splitCache.js';
 import { bayer } from '../../src/maps/bayer.js';
 import { gpuEngine } from '../helpers/gpu.js';
 import { randomBytes, randomImage, rng } from '../helpers/random.js';
+import { sameBytes } from '../helpers/bytes.js';
 
 const POISON = 0xffffffff; // index 255: impossible with the 16-colour palette below
 const params = orderedPaletteParams(bayer([8, 8]), randomBytes(16 * 3, 5));
@@ -25,8 +26,12 @@ beforeAll(async () => {
 });
 afterAll(() => engine.destroy());
 
-function same(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.from(a).equals(Buffer.from(b));
+/** Random RGBA16 samples and the plan of 256 levels per channel for them. */
+function levels16(w: number, h: number, seed: number) {
+  const r = rng(seed);
+  const samples = Uint16Array.from({ length: 4 * w * h }, () => Math.floor(r() * 65536));
+  const raster = { width: w, height: h, depth: 16 as const, data: samples, hasAlpha: true, source: { bitDepth: 16, colorType: 'rgba' as const } };
+  return { samples, lp: planLevels(raster, { levels: [256] }).params };
 }
 
 /** `data` written into staged memory at byte `at`; the image as a caller passes it (a view at that offset). */
@@ -51,7 +56,7 @@ describe('orderedPalette from staged input equals the CPU reference', () => {
             const gpu = await engine.orderedPalette({ width: w, height: h, data }, params, { poison: POISON, splitTable: 'always', splitPasses, ...(maxChunkBytes ? { maxChunkBytes } : {}) });
             expect(data.length, 'the GPU copied it: the call detached it').toBe(0);
             expect(gpu.indices.includes(255)).toBe(false); // every element was written
-            expect(same(gpu.indices, cpu), `${splitPasses}, chunk ${maxChunkBytes ?? 'whole'}`).toBe(true);
+            expect(sameBytes(gpu.indices, cpu), `${splitPasses}, chunk ${maxChunkBytes ?? 'whole'}`).toBe(true);
           }
         }
       } finally {
@@ -64,23 +69,20 @@ describe('orderedPalette from staged input equals the CPU reference', () => {
     const image = randomImage(33, 7, 2);
     const staged = await engine.stage(image.data.length + 3);
     const gpu = await engine.orderedPalette({ width: 33, height: 7, data: fill(staged, image.data, 3) }, params);
-    expect(same(gpu.indices, orderedPalette(image, params))).toBe(true);
-    expect(same(staged.data.subarray(3, 3 + image.data.length), image.data)).toBe(true); // never unmapped
+    expect(sameBytes(gpu.indices, orderedPalette(image, params))).toBe(true);
+    expect(sameBytes(staged.data.subarray(3, 3 + image.data.length), image.data)).toBe(true); // never unmapped
     staged.destroy();
   });
 
   test('16-bit levels from a Uint16Array over staged memory', async () => {
     const [w, h] = [67, 11];
-    const r = rng(9);
-    const samples = Uint16Array.from({ length: 4 * w * h }, () => Math.floor(r() * 65536));
-    const raster = { width: w, height: h, depth: 16 as const, data: samples, hasAlpha: true, source: { bitDepth: 16, colorType: 'rgba' as const } };
-    const { params: lp } = planLevels(raster, { levels: [256] });
+    const { samples, lp } = levels16(w, h, 9);
     const staged = await engine.stage(samples.byteLength);
     const view = new Uint16Array(staged.data.buffer, staged.data.byteOffset, samples.length);
     view.set(samples);
     const gpu = await engine.run({ cpu: () => null, gpu: (g) => levelsGpu(g, { width: w, height: h, data: view }, lp, { maxChunkBytes: 8 * w * 4 }) });
     expect(view.length, 'the GPU copied it: the call detached it').toBe(0);
-    expect(same(gpu!.codes, levelsCpu({ width: w, height: h, data: samples }, lp))).toBe(true);
+    expect(sameBytes(gpu!.codes, levelsCpu({ width: w, height: h, data: samples }, lp))).toBe(true);
     staged.destroy();
   });
 });
@@ -103,7 +105,7 @@ describe('results into staged output equal the CPU reference', () => {
             expect(into.length, 'the call detached the array it was given').toBe(0);
             expect(gpu.indices.buffer).toBe(output.data.buffer); // the result is the output memory, mapped again
             expect(gpu.indices.includes(255)).toBe(false);
-            expect(same(gpu.indices, cpu), `chunk ${maxChunkBytes ?? 'whole'}, input ${stagedIn ? 'staged' : 'plain'}`).toBe(true);
+            expect(sameBytes(gpu.indices, cpu), `chunk ${maxChunkBytes ?? 'whole'}, input ${stagedIn ? 'staged' : 'plain'}`).toBe(true);
           }
         }
       } finally {
@@ -115,15 +117,12 @@ describe('results into staged output equal the CPU reference', () => {
 
   test('levels: four code bytes per pixel into staged output', async () => {
     const [w, h] = [33, 17];
-    const r = rng(21);
-    const samples = Uint16Array.from({ length: 4 * w * h }, () => Math.floor(r() * 65536));
-    const raster = { width: w, height: h, depth: 16 as const, data: samples, hasAlpha: true, source: { bitDepth: 16, colorType: 'rgba' as const } };
-    const { params: lp } = planLevels(raster, { levels: [256] });
+    const { samples, lp } = levels16(w, h, 21);
     const output = await engine.stage(4 * w * h, 'output');
     const gpu = await engine.run({ cpu: () => null, gpu: (g) => levelsGpu(g, { width: w, height: h, data: samples }, lp, { maxChunkBytes: 8 * w * 3 }) });
     const staged = await engine.run({ cpu: () => null, gpu: (g) => levelsGpu(g, { width: w, height: h, data: samples }, lp, { into: output.data }) });
-    expect(same(staged!.codes, levelsCpu({ width: w, height: h, data: samples }, lp))).toBe(true);
-    expect(same(staged!.codes, gpu!.codes)).toBe(true);
+    expect(sameBytes(staged!.codes, levelsCpu({ width: w, height: h, data: samples }, lp))).toBe(true);
+    expect(sameBytes(staged!.codes, gpu!.codes)).toBe(true);
     expect(staged!.codes.buffer).toBe(output.data.buffer);
     output.destroy();
   });
@@ -134,24 +133,24 @@ describe('results into staged output equal the CPU reference', () => {
     const output = await engine.stage(130, 'output');
     const into = output.data.subarray(1, 31);
     const gpu = await engine.orderedPalette(image, params, { into });
-    expect(same(gpu.indices, cpu)).toBe(true);
+    expect(sameBytes(gpu.indices, cpu)).toBe(true);
     expect(into.length).toBe(30); // not detached: the host copied into the mapped memory
     const roomy = output.data.subarray(4, 40); // whole words would spill into bytes 34, 35 of the caller's
-    expect(same((await engine.orderedPalette(image, params, { into: roomy })).indices, cpu)).toBe(true);
+    expect(sameBytes((await engine.orderedPalette(image, params, { into: roomy })).indices, cpu)).toBe(true);
     expect(roomy.length).toBe(36);
     // 40 indices, whole words: the GPU copies them to offset 4, then another image's to offset 44; the first stay.
     const [p, q] = [randomImage(10, 4, 23), randomImage(5, 4, 24)];
     const at4 = await engine.orderedPalette(p, params, { into: output.data.subarray(4, 44) });
     expect(at4.indices.byteOffset).toBe(4);
-    expect(same(at4.indices, orderedPalette(p, params))).toBe(true);
+    expect(sameBytes(at4.indices, orderedPalette(p, params))).toBe(true);
     const at44 = await engine.orderedPalette(q, params, { into: output.data.subarray(44, 64) });
     expect(at44.indices.byteOffset).toBe(44);
-    expect(same(output.data.subarray(4, 44), orderedPalette(p, params))).toBe(true);
-    expect(same(output.data.subarray(44, 64), orderedPalette(q, params))).toBe(true);
+    expect(sameBytes(output.data.subarray(4, 44), orderedPalette(p, params))).toBe(true);
+    expect(sameBytes(output.data.subarray(44, 64), orderedPalette(q, params))).toBe(true);
     // The last 30 bytes of the memory: the rest of their last word is the buffer's padding, so the GPU copies.
     const tail = await engine.orderedPalette(image, params, { into: output.data.subarray(100) });
     expect(tail.indices.byteOffset).toBe(100);
-    expect(same(tail.indices, cpu)).toBe(true);
+    expect(sameBytes(tail.indices, cpu)).toBe(true);
     output.destroy();
   });
 });
@@ -167,8 +166,8 @@ describe('staged memory through ditherImage', () => {
     expect(data.length).toBe(0); // the GPU copied it
     if (out.mode !== 'palette' || plain.mode !== 'palette') throw new Error('expected palette results');
     expect(out.alpha).not.toBeNull();
-    expect(same(out.alpha!, Uint8Array.from({ length: 23 * 9 }, (_, p) => image.data[4 * p + 3]!))).toBe(true);
-    expect(same(out.indices, plain.indices)).toBe(true);
+    expect(sameBytes(out.alpha!, Uint8Array.from({ length: 23 * 9 }, (_, p) => image.data[4 * p + 3]!))).toBe(true);
+    expect(sameBytes(out.indices, plain.indices)).toBe(true);
     staged.destroy();
   });
 });
@@ -181,12 +180,12 @@ describe('staged memory between calls', () => {
     const first = fill(staged, a.data);
     const ra = await engine.orderedPalette({ width: 40, height: 30, data: first }, params);
     expect(first.length).toBe(0); // detached by the call
-    expect(same(staged.data, a.data)).toBe(true); // mapped again, contents kept
+    expect(sameBytes(staged.data, a.data)).toBe(true); // mapped again, contents kept
     const again = await engine.orderedPalette({ width: 40, height: 30, data: staged.data }, params);
-    expect(same(again.indices, ra.indices)).toBe(true);
+    expect(sameBytes(again.indices, ra.indices)).toBe(true);
     const rb = await engine.orderedPalette({ width: 40, height: 30, data: fill(staged, b.data) }, params);
-    expect(same(rb.indices, orderedPalette(b, params))).toBe(true);
-    expect(same(ra.indices, orderedPalette(a, params))).toBe(true);
+    expect(sameBytes(rb.indices, orderedPalette(b, params))).toBe(true);
+    expect(sameBytes(ra.indices, orderedPalette(a, params))).toBe(true);
     staged.destroy();
   });
 
@@ -213,7 +212,7 @@ describe('staged memory between calls', () => {
     await call;
     await expect(engine.orderedPalette({ width: 64, height: 64, data }, params)).rejects.toThrow(/take `data` again/);
     const ok = await engine.orderedPalette({ width: 64, height: 64, data: staged.data }, params);
-    expect(same(ok.indices, orderedPalette(image, params))).toBe(true);
+    expect(sameBytes(ok.indices, orderedPalette(image, params))).toBe(true);
     staged.destroy();
   });
 
@@ -223,7 +222,7 @@ describe('staged memory between calls', () => {
     staged.data.set(image.data.subarray(0, 4 * 10 * 9));
     await expect(engine.orderedPalette({ width: 10, height: 10, data: staged.data }, params)).rejects.toThrow(RangeError);
     const ok = await engine.orderedPalette({ width: 10, height: 9, data: staged.data }, params);
-    expect(same(ok.indices, orderedPalette({ width: 10, height: 9, data: image.data.subarray(0, 360) }, params))).toBe(true);
+    expect(sameBytes(ok.indices, orderedPalette({ width: 10, height: 9, data: image.data.subarray(0, 360) }, params))).toBe(true);
     staged.destroy();
   });
 
@@ -245,7 +244,7 @@ describe('staged memory between calls', () => {
     const staged = await cpu.stage(image.data.length);
     const data = fill(staged, image.data);
     const out = await cpu.orderedPalette({ width: 21, height: 5, data }, params);
-    expect(same(out.indices, orderedPalette(image, params))).toBe(true);
+    expect(sameBytes(out.indices, orderedPalette(image, params))).toBe(true);
     expect(data.length).toBe(image.data.length); // nothing detached it
     expect(staged.data.buffer).toBe(data.buffer);
     cpu.destroy();
