@@ -3,8 +3,9 @@
 #   device run, carry [".gpu", "dist"]:  bash .gpu/run.sh bash bench/device.sh NAME [bench options...]
 # 1. parity: every kernel, GPU against the CPU backend, byte for byte (the largest binding included);
 # 2. the bench on the GPU alone (stacks 4× deeper than the defaults, which a real GPU finishes near launch overhead);
-# 3. the 2D part again with the split table's fused kernel only, against step 2's default (two passes once the
-#    table is warm), for the A/B of shaders/orderedPalette.wgsl's two ways (FUSED=0 skips it);
+# 3. the 2D part again with the split table's fused kernel only, and again with two passes from the first call,
+#    against step 2's default (fused on a first call, two passes once the table is warm): the A/B of
+#    shaders/orderedPalette.wgsl's two ways, warm and cold (FUSED=0 and TWO=0 skip them);
 # 4. the bench on the threaded CPU backend over every core of that machine, for the GPU/CPU ratio (THREADS=0
 #    skips it, when only GPU code changed since the last run).
 # Logs and results land in $OUT (the device tool's folder), packed in one tarball; the tables print last.
@@ -27,13 +28,17 @@ if [ "${FUSED:-1}" = 1 ]; then
 echo "== bench: gpu, 2D, fused split kernel"
 timeout 90 node dist/bench/run.js --backends gpu --no-peers --only 2d --split-passes fused --budget 3 --out "$dir" --name "$name-fused" "$@" 2> >(quiet > "$dir/bench-fused.log")
 fi
+if [ "${TWO:-1}" = 1 ]; then
+echo "== bench: gpu, 2D, two passes from the first call"
+timeout 90 node dist/bench/run.js --backends gpu --no-peers --only 2d --split-passes two --budget 3 --out "$dir" --name "$name-two" "$@" 2> >(quiet > "$dir/bench-two.log")
+fi
 if [ "${THREADS:-1}" = 1 ]; then
 echo "== bench: threaded CPU"
 timeout 130 node dist/bench/run.js --backends threads --no-peers --deeper 4 --repeats 3 --budget 2 --out "$dir" --name "$name-threads" "$@" 2> >(quiet > "$dir/bench-threads.log")
 fi
 
 tar -C "$out" -czf "$out/$name.tar.gz" "$name"
-for f in "$dir/$name-gpu.md" "$dir/$name-fused.md" "$dir/$name-threads.md"; do
+for f in "$dir/$name-gpu.md" "$dir/$name-fused.md" "$dir/$name-two.md" "$dir/$name-threads.md"; do
   [ -f "$f" ] && sed -n '/^## Roofline/,/^<details>/p' "$f" | grep -v '^<details>'
 done
 [ -f "$dir/$name-gpu.md" ] && sed -n '/^## Targets/,/^## Notes/p' "$dir/$name-gpu.md"

@@ -229,14 +229,29 @@ fn missDispatch() {
 }
 
 // The second pass, in two kernels so that neither binds more than 8 storage buffers (WebGPU's default per stage):
-// fillSplits computes each queued pixel's split into the table (cachedSplit: racing invocations of one colour
-// store the same word), then patchMisses reads it back and ORs the pixel's index into the word applySplits wrote
-// (index 0 there).
+// fillSplits computes each queued colour's split into the table, then patchMisses reads it back and ORs the
+// pixel's index into the word applySplits wrote (index 0 there). Many queued pixels share a colour (on a first
+// call, every pixel is queued: a 4K photo has about 16 pixels per colour), so the first invocation to claim a
+// colour's word computes it and the others leave it: on a GPU with many thousands of invocations in flight, the
+// search then runs once per colour instead of once per queued pixel. CLAIMED is never a stored split + 1
+// (T − 1 <= 65534), and the winner overwrites it before fillSplits ends, so no later kernel sees it.
+const CLAIMED: u32 = 0xffffffffu;
+
 @compute @workgroup_size(WORKGROUP)
 fn fillSplits(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = flatId(gid, groups);
   if (i >= atomicLoad(&misses[0])) { return; }
-  _ = cachedSplit(fetch(atomicLoad(&misses[1u + i])));
+  let px = fetch(atomicLoad(&misses[1u + i]));
+  let key = splitKey(px);
+  // The weak exchange may fail with the word still 0: then try again, until it is this invocation's or another's.
+  loop {
+    let r = atomicCompareExchangeWeak(&splits[key], 0u, CLAIMED);
+    if (r.exchanged) {
+      atomicStore(&splits[key], pairSplit(linearOf(px)) + 1u);
+      break;
+    }
+    if (r.old_value != 0u) { break; }
+  }
 }
 
 @compute @workgroup_size(WORKGROUP)
