@@ -11,6 +11,8 @@ import { orderedPaletteParams } from '../src/kernels/orderedPalette.js';
 import { forgetSplits } from '../src/kernels/splitCache.js';
 import { bayer } from '../src/maps/bayer.js';
 import { getPreset } from '../src/palette/index.js';
+import { greyLevelsLayers } from '../src/stack/kernels.gpu.js';
+import { parseLayerMethod } from '../src/stack/layerMaps.js';
 
 /** xorshift32: the same inputs on every run and machine. */
 function random(seed: number): () => number {
@@ -152,6 +154,24 @@ function stackCases(): Case[] {
         });
       }
     }
+  }
+  // Layers in staged input memory (engine.stage), straight through the layer kernel: the GPU copies whole-word
+  // pieces from it (2048 wide), the host the others (1001 wide).
+  const maps = parseLayerMethod('bayer3d8');
+  for (const [w, h] of [[2048, 33], [1001, 257]] as const) {
+    const data = fill(w * h * 5, 8, seed++) as Uint8Array;
+    cases.push({
+      name: `stack grey → 1 bit bayer3d8 staged input ${w}×${h}×5`,
+      run: async (engine) => {
+        const memory = await engine.stage(data.length);
+        try {
+          memory.data.set(data);
+          return (await greyLevelsLayers(engine, { width: w, height: h, z0: 0, count: 5, data: memory.data }, maps, 2)).data;
+        } finally {
+          memory.destroy();
+        }
+      },
+    });
   }
   return cases;
 }

@@ -16,15 +16,15 @@ import { greyLevelsCpu, materialFractionsCpu, type FractionLayers, type GreyLaye
 import { greyLevelsGpu, materialFractionsGpu } from '../src/stack/kernels.gpu.js';
 import { parseLayerMethod, type LayerMaps } from '../src/stack/layerMaps.js';
 import type { StagedMemory } from '../src/host/stagedMemory.js';
-import type { BackendId, BenchConfig, MapName, Size, StackKind, StackSize } from './config.js';
+import { STAGED, type BackendId, type BenchConfig, type MapName, type Size, type StackKind, type StackSize } from './config.js';
 import { benchPalette, fractionStack, greyStack, photo } from './inputs.js';
 
-export type Group = '2D palette' | '2D staged memory' | 'levels 16→8 bit' | '3D grey8→1 bit' | '3D 4 materials';
+export type Group = '2D palette' | 'levels 16→8 bit' | '3D grey8→1 bit' | '3D 4 materials';
 
 export interface Workload {
   readonly id: string;
   readonly group: Group;
-  /** Size and variant, e.g. "4K, 16 colours, bayer8". */
+  /** Size and variant, e.g. "4K, 16 colours, bayer8"; ", staged" last where the input is staged memory (STAGED). */
   readonly label: string;
   /** Workloads of one family differ only in size: a small one's time per item predicts a large one's. */
   readonly family: string;
@@ -84,8 +84,8 @@ function palette2d(inputs: Inputs, size: Size, colours: 2 | 16 | 256, mapName: M
   const input = () => inputs.get(key, () => ({ image: photo(size.width, size.height, 8), into: new Uint8Array(size.width * size.height) }));
   return {
     id: `2d-${staged ? 'staged-' : ''}${size.name}-${pal.name}-${mapName}`,
-    group: staged ? '2D staged memory' : '2D palette',
-    label: `${size.name}, ${colours} colours, ${mapName}${staged ? ', staged' : ''}`,
+    group: '2D palette',
+    label: `${size.name}, ${colours} colours, ${mapName}${staged ? STAGED : ''}`,
     family: `2d-${staged ? 'staged-' : ''}${pal.name}-${mapName}`,
     items: size.width * size.height,
     unit: 'px',
@@ -162,16 +162,21 @@ function levels16(inputs: Inputs, size: Size): Workload {
 
 const STACK_METHOD = 'bayer3d8';
 
-function stack(inputs: Inputs, s: StackSize, kind: StackKind): Workload {
+/**
+ * A stack of layers in memory through its kernel. `staged` (grey only): the layers are in staged input memory
+ * (engine.stage), filled once before the timing as a slicer would rasterize each batch of layers there.
+ */
+function stack(inputs: Inputs, s: StackSize, kind: StackKind, staged = false): Workload {
   const voxels = s.width * s.height * s.layers;
   const key = `${kind}:${s.width}x${s.height}x${s.layers}`;
   const grey = kind === 'grey1';
   let maps: LayerMaps | undefined;
+  let memory: StagedMemory | null = null;
   return {
-    id: `3d-${s.name}-${kind}`,
+    id: `3d-${staged ? 'staged-' : ''}${s.name}-${kind}`,
     group: grey ? '3D grey8→1 bit' : '3D 4 materials',
-    label: `${s.name} × ${s.layers} layers, ${grey ? 'grey8 → 1 bit' : '4 materials, 8-bit'}, ${STACK_METHOD}`,
-    family: `3d-${kind}`,
+    label: `${s.name} × ${s.layers} layers, ${grey ? 'grey8 → 1 bit' : '4 materials, 8-bit'}, ${STACK_METHOD}${staged ? STAGED : ''}`,
+    family: `3d-${staged ? 'staged-' : ''}${kind}`,
     items: voxels,
     unit: 'voxel',
     bytesPerItem: grey ? 1 + 1 / 8 : 4 + 1,
@@ -182,13 +187,28 @@ function stack(inputs: Inputs, s: StackSize, kind: StackKind): Workload {
       if (grey) inputs.get(key, () => greyStack(s.width, s.height, s.layers));
       else inputs.get(key, () => fractionStack(s.width, s.height, s.layers));
     },
+    ...(staged
+      ? {
+          backends: ['gpu'] as const,
+          async setup(e: Engine) {
+            const data = inputs.get(key, () => greyStack(s.width, s.height, s.layers));
+            memory = await e.stage(data.length);
+            memory.data.set(data);
+          },
+          teardown() {
+            memory?.destroy();
+            memory = null;
+          },
+        }
+      : {}),
     async run(e) {
       maps ??= parseLayerMethod(STACK_METHOD);
       const m = maps;
       const shape = { width: s.width, height: s.height, z0: 0, count: s.layers };
       if (grey) {
-        const layers: GreyLayers = { ...shape, data: inputs.get(key, () => greyStack(s.width, s.height, s.layers)) };
+        const layers: GreyLayers = { ...shape, data: memory ? memory.data : inputs.get(key, () => greyStack(s.width, s.height, s.layers)) };
         const out = await onEngine(e, () => greyLevelsCpu(layers, m, 2), (p) => p.greyLevels(layers, m, 2), (g) => greyLevelsGpu(g, layers, m, 2));
+        if (memory && e.backend === 'gpu' && layers.data.length) throw new Error('staged memory was copied on the host, not by the GPU');
         return out.gpuMs;
       }
       const layers: FractionLayers = { ...shape, channels: inputs.get(key, () => fractionStack(s.width, s.height, s.layers)) };
@@ -207,6 +227,9 @@ export function workloads(c: BenchConfig, inputs: Inputs): Workload[] {
     if (c.backends.includes('gpu')) out.push(palette2d(inputs, size, 16, 'bayer8', c.splitPasses, true));
   });
   for (const size of c.levelsSizes) out.push(levels16(inputs, size));
-  for (const s of c.stacks) for (const kind of c.stackKinds) out.push(stack(inputs, s, kind));
+  for (const s of c.stacks) {
+    for (const kind of c.stackKinds) out.push(stack(inputs, s, kind));
+    if (c.backends.includes('gpu') && c.stackKinds.includes('grey1')) out.push(stack(inputs, s, 'grey1', true));
+  }
   return out;
 }

@@ -7,6 +7,7 @@ import type { GpuHandle } from '../host/device.js';
 import { getKernel, type Kernel } from '../host/pipelines.js';
 import { BATCH_BYTES, runBatches, type Batch } from '../host/batches.js';
 import type { Recorder } from '../host/recorder.js';
+import { claimStaged, type StagedRange } from '../host/stagedMemory.js';
 import { bindingLimit } from '../host/chunking.js';
 import type { ThresholdMap } from '../maps/thresholdMap.js';
 import type { LayerMaps } from './layerMaps.js';
@@ -191,16 +192,38 @@ interface Job {
   readonly names: { readonly out: string; readonly input: string; readonly params: string };
   /** Uploads the piece's input and returns its binding. */
   readonly input: (rec: Recorder, p: Piece, voxel0: number, voxels: number) => GPUBufferBinding;
+  /** The input as one array of `bytesPerVoxel` bytes per voxel, where it is one (staged memory is copied from it). */
+  readonly single?: { readonly data: ArrayBufferView; readonly bytesPerVoxel: number };
   readonly params: (p: Piece, outWords: number) => Record<string, number>;
 }
 
 async function runPieces(gpu: GpuHandle, job: Job, opts: LayerRunOptions): Promise<LayerOutput> {
-  const { width, height, count, per } = job.shape;
-  const stride = layerStride(width, height, job.bits);
-  const out = new Uint8Array(stride * count);
+  const { width, height } = job.shape;
   // Pieces of at most a batch each, so that two batches in flight overlap transfers with compute.
   const limit = Math.min(bindingLimit(gpu.device), opts.maxChunkBytes ?? Infinity, BATCH_BYTES);
   const pieces = planPieces({ ...job.shape, mapBytes: 4 * job.table(job.maps.at(job.z0)).table.length }, limit);
+  // Staged input (engine.stage) is copied on the GPU's side when every piece starts on a whole word of it.
+  const single = job.single;
+  const staged = single ? claimStaged(gpu.device, single.data, 'input', single.data.byteLength) : null;
+  const direct = staged?.direct && pieces.every((p) => (pieceStart(p, width, height) * single!.bytesPerVoxel) % 4 === 0) ? staged : null;
+  try {
+    return await runPiecesFrom(gpu, job, opts, pieces, direct);
+  } finally {
+    await staged?.staged.release();
+  }
+}
+
+/** The first voxel of piece `p` among the stack's voxels. */
+function pieceStart(p: Piece, width: number, height: number): number {
+  return p.layer * width * height + p.row * width;
+}
+
+/** The pieces in batches; `direct`: the staged input the GPU copies them from, else each is uploaded. */
+async function runPiecesFrom(gpu: GpuHandle, job: Job, opts: LayerRunOptions, pieces: Piece[], direct: StagedRange | null): Promise<LayerOutput> {
+  const { width, height, count, per } = job.shape;
+  const stride = layerStride(width, height, job.bits);
+  const out = new Uint8Array(stride * count);
+  const bpv = job.single?.bytesPerVoxel ?? 0;
   const STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
   const batches = pieces.map(
     (p): Batch => ({
@@ -210,7 +233,9 @@ async function runPieces(gpu: GpuHandle, job: Job, opts: LayerRunOptions): Promi
         const outWords = Math.ceil(voxels / per);
         const words = outWords * p.layers;
         const { layerMaps, thresholds } = pieceMaps(job.maps, job.z0 + p.layer, p.layers, job.table);
-        const input = job.input(rec, p, p.layer * width * height + p.row * width, voxels * p.layers);
+        const v0 = pieceStart(p, width, height);
+        const n = voxels * p.layers;
+        const input = direct ? rec.inputStaged(direct, v0 * bpv, n * bpv, job.names.input) : job.input(rec, p, v0, n);
         const buf = rec.buffer(4 * words, STORAGE, job.names.out);
         if (opts.poison !== undefined) rec.upload(buf, new Uint32Array(words).fill(opts.poison));
         rec.dispatch({
@@ -281,6 +306,7 @@ export async function greyLevelsGpu(gpu: GpuHandle, layers: GreyLayers, maps: La
       bits,
       names: { out: 'greyOut', input, params: 'gp' },
       input: (rec, _p, v0, n) => rec.input(data.subarray(v0, v0 + n), input),
+      single: { data, bytesPerVoxel: b },
       params: (p, outWords) => ({ ...pieceParams(width, b, p, outWords), steps: levels - 1, packBits: bits === 1 ? 1 : 0 }),
     },
     opts,
@@ -309,6 +335,7 @@ export async function materialFractionsGpu(gpu: GpuHandle, layers: FractionLayer
       maps,
       bits: 8,
       names: { out, input, params: 'fp' },
+      ...(rgba ? { single: { data: rgba, bytesPerVoxel: 4 * b } } : {}),
       input: (rec, _p, v0, n) => {
         if (rgba) return rec.input(rgba.subarray(4 * v0, 4 * (v0 + n)), input);
         // One staging buffer for the K channels, each copied once: K staging buffers per piece would overflow the
