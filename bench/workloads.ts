@@ -12,7 +12,7 @@ import { forgetSplits } from '../src/kernels/splitCache.js';
 import { bayer } from '../src/maps/bayer.js';
 import { blueNoise } from '../src/maps/blueNoise.js';
 import type { ThresholdMap } from '../src/maps/thresholdMap.js';
-import { greyLevelsCpu, materialFractionsCpu, type FractionLayers, type GreyLayers } from '../src/stack/kernels.js';
+import { greyLevelsCpu, layerStride, materialFractionsCpu, type FractionLayers, type GreyLayers } from '../src/stack/kernels.js';
 import { greyLevelsGpu, materialFractionsGpu } from '../src/stack/kernels.gpu.js';
 import { parseLayerMethod, type LayerMaps } from '../src/stack/layerMaps.js';
 import type { StagedMemory } from '../src/host/stagedMemory.js';
@@ -49,7 +49,10 @@ export interface Workload {
   run(engine: Engine): Promise<number | null>;
 }
 
-/** Inputs by key, built on first use; `keep` drops every other, so one size at a time is in memory. */
+/**
+ * Inputs by key, built on first use; `keep` drops every other but its own `key:…` companions (plans, output
+ * arrays), so one size at a time is in memory.
+ */
 export class Inputs {
   private readonly cache = new Map<string, unknown>();
   get<T>(key: string, make: () => T): T {
@@ -57,7 +60,7 @@ export class Inputs {
     return this.cache.get(key) as T;
   }
   keep(key: string): void {
-    for (const k of [...this.cache.keys()]) if (k !== key) this.cache.delete(k);
+    for (const k of [...this.cache.keys()]) if (k !== key && !k.startsWith(`${key}:`)) this.cache.delete(k);
   }
 }
 
@@ -172,6 +175,7 @@ function stack(inputs: Inputs, s: StackSize, kind: StackKind, staged = false): W
   const grey = kind === 'grey1';
   let maps: LayerMaps | undefined;
   let memory: StagedMemory | null = null;
+  const output = () => inputs.get(`${key}:out`, () => new Uint8Array(s.layers * layerStride(s.width, s.height, grey ? 1 : 8)));
   return {
     id: `3d-${staged ? 'staged-' : ''}${s.name}-${kind}`,
     group: grey ? '3D grey8→1 bit' : '3D 4 materials',
@@ -183,6 +187,7 @@ function stack(inputs: Inputs, s: StackSize, kind: StackKind, staged = false): W
     inputBytesPerItem: grey ? 1 : 4,
     inputKey: key,
     prepare() {
+      output();
       maps ??= parseLayerMethod(STACK_METHOD);
       if (grey) inputs.get(key, () => greyStack(s.width, s.height, s.layers));
       else inputs.get(key, () => fractionStack(s.width, s.height, s.layers));
@@ -205,14 +210,16 @@ function stack(inputs: Inputs, s: StackSize, kind: StackKind, staged = false): W
       maps ??= parseLayerMethod(STACK_METHOD);
       const m = maps;
       const shape = { width: s.width, height: s.height, z0: 0, count: s.layers };
+      // The GPU reads back into one array reused by every call, as a slicer reuses its buffers (as for images).
+      const into = output();
       if (grey) {
         const layers: GreyLayers = { ...shape, data: memory ? memory.data : inputs.get(key, () => greyStack(s.width, s.height, s.layers)) };
-        const out = await onEngine(e, () => greyLevelsCpu(layers, m, 2), (p) => p.greyLevels(layers, m, 2), (g) => greyLevelsGpu(g, layers, m, 2));
+        const out = await onEngine(e, () => greyLevelsCpu(layers, m, 2), (p) => p.greyLevels(layers, m, 2), (g) => greyLevelsGpu(g, layers, m, 2, { into }));
         if (memory && e.backend === 'gpu' && layers.data.length) throw new Error('staged memory was copied on the host, not by the GPU');
         return out.gpuMs;
       }
       const layers: FractionLayers = { ...shape, channels: inputs.get(key, () => fractionStack(s.width, s.height, s.layers)) };
-      const out = await onEngine(e, () => materialFractionsCpu(layers, m), (p) => p.materialFractions(layers, m), (g) => materialFractionsGpu(g, layers, m));
+      const out = await onEngine(e, () => materialFractionsCpu(layers, m), (p) => p.materialFractions(layers, m), (g) => materialFractionsGpu(g, layers, m, { into }));
       return out.gpuMs;
     },
   };

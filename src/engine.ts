@@ -6,7 +6,7 @@ import type { GpuHandle } from './host/device.js';
 import { orderedPalette, type OrderedPaletteParams, type RgbaImage } from './kernels/orderedPalette.js';
 import type { GpuRunOptions } from './kernels/orderedPalette.gpu.js';
 import type { CpuPool } from './cpu/pool.js';
-import { outputArray } from './host/outputArray.js';
+import { placeInto } from './host/outputArray.js';
 import { GpuStagedMemory, PlainStagedMemory, type StageDirection, type StagedMemory } from './host/stagedMemory.js';
 
 export type BackendChoice = 'auto' | 'gpu' | 'cpu';
@@ -108,8 +108,8 @@ export class Engine {
 
   orderedPalette(image: RgbaImage, params: OrderedPaletteParams, options: GpuRunOptions = {}): Promise<KernelRun> {
     return this.run({
-      cpu: () => ({ indices: placed(orderedPalette(image, params), options.into), gpuMs: null }),
-      cpuPool: async (pool) => ({ indices: placed(await pool.orderedPalette(image, params), options.into), gpuMs: null }),
+      cpu: () => ({ indices: placeInto(orderedPalette(image, params), options.into), gpuMs: null }),
+      cpuPool: async (pool) => ({ indices: placeInto(await pool.orderedPalette(image, params), options.into), gpuMs: null }),
       // Loaded on first use: the GPU kernels and their pipeline code are ~50 ms of start-up the CPU backend skips.
       gpu: async (gpu) => (await import('./kernels/orderedPalette.gpu.js')).orderedPaletteGpu(gpu, image, params, options),
     });
@@ -123,14 +123,6 @@ export class Engine {
     this.gpu?.destroy();
     return this.pool?.destroy() ?? Promise.resolve();
   }
-}
-
-/** A CPU result where the caller asked for it (the GPU reads back straight into `into`). */
-function placed(result: Uint8Array, into: Uint8Array | undefined): Uint8Array {
-  if (!into) return result;
-  const out = outputArray(result.length, into);
-  out.set(result);
-  return out;
 }
 
 /**

@@ -8,3 +8,11 @@ export function outputArray(bytes: number, into?: Uint8Array): Uint8Array {
   if (into.length < bytes) throw new RangeError(`output array of ${into.length} bytes for a result of ${bytes}`);
   return into.subarray(0, bytes);
 }
+
+/** A result made in memory of its own (the CPU backends), copied into `into` where the caller gave one. */
+export function placeInto(result: Uint8Array, into: Uint8Array | undefined): Uint8Array {
+  if (!into) return result;
+  const out = outputArray(result.length, into);
+  out.set(result);
+  return out;
+}

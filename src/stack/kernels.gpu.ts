@@ -9,6 +9,7 @@ import { BATCH_BYTES, runBatches, type Batch } from '../host/batches.js';
 import type { Recorder } from '../host/recorder.js';
 import { claimStaged, type StagedRange } from '../host/stagedMemory.js';
 import { bindingLimit } from '../host/chunking.js';
+import { outputArray, placeInto } from '../host/outputArray.js';
 import type { ThresholdMap } from '../maps/thresholdMap.js';
 import type { LayerMaps } from './layerMaps.js';
 import {
@@ -30,6 +31,16 @@ export interface LayerRunOptions {
   readonly poison?: number;
   /** Caps each binding, in bytes (tests use it to force fewer layers per dispatch and row ranges). */
   readonly maxChunkBytes?: number;
+  /**
+   * Where the output goes (at least count · layerStride bytes): `data` is then a view of it. A slicer that reuses
+   * one array per batch of layers spares a new array's page faults, which cost more than its copy on some hosts.
+   */
+  readonly into?: Uint8Array;
+}
+
+/** A CPU backend's output, placed in `into` where the caller gave one (the GPU reads back straight into it). */
+function placed(out: LayerOutput, into: Uint8Array | undefined): LayerOutput {
+  return into ? { ...out, data: placeInto(out.data, into) } : out;
 }
 
 /** Grey layers → N codes (packed bits for N = 2), on the engine's backend. */
@@ -37,8 +48,8 @@ export function greyLevelsLayers(engine: Engine, layers: GreyLayers, maps: Layer
   checkLevels(levels);
   checkLayers(layers, layers.data.length, 'greyLevels');
   return engine.run({
-    cpu: () => greyLevelsCpu(layers, maps, levels),
-    cpuPool: (pool) => pool.greyLevels(layers, maps, levels),
+    cpu: () => placed(greyLevelsCpu(layers, maps, levels), opts.into),
+    cpuPool: async (pool) => placed(await pool.greyLevels(layers, maps, levels), opts.into),
     gpu: (g) => greyLevelsGpu(g, layers, maps, levels, opts),
   });
 }
@@ -47,8 +58,8 @@ export function greyLevelsLayers(engine: Engine, layers: GreyLayers, maps: Layer
 export function materialFractionsLayers(engine: Engine, layers: FractionLayers, maps: LayerMaps, opts: LayerRunOptions = {}): Promise<LayerOutput> {
   materialCount(layers);
   return engine.run({
-    cpu: () => materialFractionsCpu(layers, maps),
-    cpuPool: (pool) => pool.materialFractions(layers, maps),
+    cpu: () => placed(materialFractionsCpu(layers, maps), opts.into),
+    cpuPool: async (pool) => placed(await pool.materialFractions(layers, maps), opts.into),
     gpu: (g) => materialFractionsGpu(g, layers, maps, opts),
   });
 }
@@ -222,7 +233,7 @@ function pieceStart(p: Piece, width: number, height: number): number {
 async function runPiecesFrom(gpu: GpuHandle, job: Job, opts: LayerRunOptions, pieces: Piece[], direct: StagedRange | null): Promise<LayerOutput> {
   const { width, height, count, per } = job.shape;
   const stride = layerStride(width, height, job.bits);
-  const out = new Uint8Array(stride * count);
+  const out = outputArray(stride * count, opts.into);
   const bpv = job.single?.bytesPerVoxel ?? 0;
   const STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
   const batches = pieces.map(

@@ -436,3 +436,37 @@ describe('properties', () => {
     }
   });
 });
+
+describe('into: the output in an array the caller reuses', () => {
+  test('GPU, CPU and threads write the same bytes into it, and data is a view of it', async () => {
+    const { Engine } = await import('../../src/engine.js');
+    const lm = maps.get('bayer3d4')!;
+    const layers: GreyLayers = { width: 65, height: 9, z0: 0, count: 4, data: samples(65 * 9 * 4, false, 77) };
+    const fractions = rgbaLayers(48, 5, 3, false, 78);
+    const cpu = await Engine.create({ backend: 'cpu' });
+    const threads = await Engine.create({ backend: 'cpu', threads: 2 });
+    try {
+      for (const e of [engine, cpu, threads]) {
+        for (const levels of [2, 5]) {
+          const want = greyLevelsCpu(layers, lm, levels).data;
+          const into = new Uint8Array(want.length + 7).fill(0xee);
+          for (let i = 0; i < 2; i++) {
+            const out = await greyLevelsLayers(e, layers, lm, levels, { into });
+            expect(out.data.buffer).toBe(into.buffer);
+            expect(same(out.data, want), `${e.backend} ${e.threads} levels ${levels}`).toBe(true);
+          }
+          expect(into[want.length]).toBe(0xee); // nothing past the result
+        }
+        const want = materialFractionsCpu(fractions, lm).data;
+        const into = new Uint8Array(want.length);
+        const out = await materialFractionsLayers(e, fractions, lm, { into });
+        expect(out.data.buffer).toBe(into.buffer);
+        expect(same(out.data, want)).toBe(true);
+        await expect(greyLevelsLayers(e, layers, lm, 2, { into: new Uint8Array(3) })).rejects.toThrow(RangeError);
+      }
+    } finally {
+      await cpu.destroy();
+      await threads.destroy();
+    }
+  });
+});
