@@ -155,8 +155,8 @@ function stackCases(): Case[] {
       }
     }
   }
-  // Layers in staged input memory (engine.stage), straight through the layer kernel: the GPU copies whole-word
-  // pieces from it (2048 wide), the host the others (1001 wide).
+  // Layers in staged input memory (engine.stage), straight through the layer kernel, one layer per piece: the GPU
+  // copies pieces that start on a whole word (2048 wide), the host the others (1001 × 257 is odd).
   const maps = parseLayerMethod('bayer3d8');
   for (const [w, h] of [[2048, 33], [1001, 257]] as const) {
     const data = fill(w * h * 5, 8, seed++) as Uint8Array;
@@ -166,7 +166,8 @@ function stackCases(): Case[] {
         const memory = await engine.stage(data.length);
         try {
           memory.data.set(data);
-          return (await greyLevelsLayers(engine, { width: w, height: h, z0: 0, count: 5, data: memory.data }, maps, 2)).data;
+          const oneLayer = { maxChunkBytes: Math.ceil((3 * w * h) / 2) };
+          return (await greyLevelsLayers(engine, { width: w, height: h, z0: 0, count: 5, data: memory.data }, maps, 2, oneLayer)).data;
         } finally {
           memory.destroy();
         }

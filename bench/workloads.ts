@@ -235,8 +235,11 @@ export function workloads(c: BenchConfig, inputs: Inputs): Workload[] {
   });
   for (const size of c.levelsSizes) out.push(levels16(inputs, size));
   for (const s of c.stacks) {
-    for (const kind of c.stackKinds) out.push(stack(inputs, s, kind));
-    if (c.backends.includes('gpu') && c.stackKinds.includes('grey1')) out.push(stack(inputs, s, 'grey1', true));
+    for (const kind of c.stackKinds) {
+      out.push(stack(inputs, s, kind));
+      // Right after its plain row, so that the two share the input (and its output array) while it is in memory.
+      if (kind === 'grey1' && c.backends.includes('gpu')) out.push(stack(inputs, s, 'grey1', true));
+    }
   }
   return out;
 }

@@ -34,6 +34,7 @@ export interface LayerRunOptions {
   /**
    * Where the output goes (at least count · layerStride bytes): `data` is then a view of it. A slicer that reuses
    * one array per batch of layers spares a new array's page faults, which cost more than its copy on some hosts.
+   * A plain array: staged output memory is filled by a host copy here, unclaimed, so no other call may use it.
    */
   readonly into?: Uint8Array;
 }

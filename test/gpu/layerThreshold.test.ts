@@ -458,7 +458,7 @@ describe('into: the output in an array the caller reuses', () => {
           expect(into[want.length]).toBe(0xee); // nothing past the result
         }
         const want = materialFractionsCpu(fractions, lm).data;
-        const into = new Uint8Array(want.length);
+        const into = new Uint8Array(want.length).fill(0xee); // not 0: an unwritten byte cannot pass as void
         const out = await materialFractionsLayers(e, fractions, lm, { into });
         expect(out.data.buffer).toBe(into.buffer);
         expect(same(out.data, want)).toBe(true);

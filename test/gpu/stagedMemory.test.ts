@@ -160,10 +160,11 @@ describe('results into staged output equal the CPU reference', () => {
 
 describe('stack layers from staged input equal the CPU reference', () => {
   const lm = parseLayerMethod('bayer3d8');
-  /** `bytes` into new staged input, and a view of it of the same element type. */
-  async function stagedCopy<T extends Uint8Array | Uint16Array>(bytes: T): Promise<{ view: T; memory: StagedMemory }> {
-    const memory = await engine.stage(bytes.byteLength);
-    const view = (bytes instanceof Uint16Array ? new Uint16Array(memory.data.buffer, 0, bytes.length) : memory.data) as T;
+  /** `bytes` into new staged input at byte `at`, and a view of it there of the same element type. */
+  async function stagedCopy<T extends Uint8Array | Uint16Array>(bytes: T, at = 0): Promise<{ view: T; memory: StagedMemory }> {
+    const memory = await engine.stage(bytes.byteLength + at);
+    const buffer = memory.data.buffer;
+    const view = (bytes instanceof Uint16Array ? new Uint16Array(buffer, at, bytes.length) : new Uint8Array(buffer, at, bytes.length)) as T;
     view.set(bytes);
     return { view, memory };
   }
@@ -171,38 +172,47 @@ describe('stack layers from staged input equal the CPU reference', () => {
   // Pieces of a few rows or of one layer, so that many batches copy from one staged buffer at their offsets. 64
   // wide: the bits path (greyBits8), whole-word pieces, copied by the GPU; 34 wide at 16 bits too; 33 wide, pieces
   // start mid-word, so the call copies on the host, through the mapping.
-  const cases: [number, number, 2 | 5, boolean, number, boolean][] = [
-    [64, 40, 2, false, 7, true],
-    [64, 40, 5, false, 7, true],
-    [34, 21, 5, true, 7, true],
-    [33, 21, 2, false, 63, false],
-    [33, 21, 5, true, 7, false],
+  // The last column: the view's byte offset in the staged memory (4: a whole word, so the GPU copies from it at
+  // that offset; 2: not, so the host copies).
+  const cases: [number, number, 2 | 5, boolean, number, boolean, number][] = [
+    [64, 40, 2, false, 7, true, 0],
+    [64, 40, 2, false, 7, true, 4],
+    [64, 40, 2, false, 7, false, 2],
+    [64, 40, 5, false, 7, true, 0],
+    [34, 21, 5, true, 7, true, 4],
+    [33, 21, 2, false, 63, false, 0],
+    [33, 21, 5, true, 7, false, 0],
   ];
-  for (const [w, h, levels, wide, rows, direct] of cases) {
-    test(`grey ${wide ? 16 : 8}-bit ${w}x${h} x 6 layers, ${levels} levels, pieces of ${rows} rows (${direct ? 'GPU copy' : 'host copy'})`, async () => {
+  for (const [w, h, levels, wide, rows, direct, at] of cases) {
+    test(`grey ${wide ? 16 : 8}-bit ${w}x${h} x 6 layers, ${levels} levels, pieces of ${rows} rows, view at byte ${at} (${direct ? 'GPU copy' : 'host copy'})`, async () => {
       const r = rng(w + h + levels);
       const n = w * h * 6;
       const samples = wide ? Uint16Array.from({ length: n }, () => Math.floor(r() * 65536)) : Uint8Array.from({ length: n }, () => Math.floor(r() * 256));
       const cpu = greyLevelsCpu({ width: w, height: h, z0: 1, count: 6, data: samples }, lm, levels);
-      const { view, memory } = await stagedCopy(samples);
+      const { view, memory } = await stagedCopy(samples, at);
       const gpu = await greyLevelsLayers(engine, { width: w, height: h, z0: 1, count: 6, data: view }, lm, levels, { maxChunkBytes: rows * w * samples.BYTES_PER_ELEMENT, poison: 0xa5a5a5a5 });
       expect(view.length === 0, 'detached iff the GPU copied it').toBe(direct);
       expect(sameBytes(gpu.data, cpu.data)).toBe(true);
-      expect(sameBytes(memory.data, new Uint8Array(samples.buffer)), 'mapped again with its contents').toBe(true);
+      expect(sameBytes(memory.data.subarray(at), new Uint8Array(samples.buffer)), 'mapped again with its contents').toBe(true);
       memory.destroy();
     });
   }
 
-  test('RGBA material fractions from staged input', async () => {
-    const [w, h, count] = [48, 10, 3];
-    const rgba = randomBytes(4 * w * h * count, 41);
-    const cpu = materialFractionsCpu({ width: w, height: h, z0: 0, count, rgba }, lm);
-    const { view, memory } = await stagedCopy(rgba);
-    const gpu = await materialFractionsLayers(engine, { width: w, height: h, z0: 0, count, rgba: view }, lm, { maxChunkBytes: 4 * w * 4 });
-    expect(view.length).toBe(0);
-    expect(sameBytes(gpu.data, cpu.data)).toBe(true);
-    memory.destroy();
-  });
+  for (const wide of [false, true]) {
+    test(`RGBA ${wide ? 16 : 8}-bit material fractions from staged input`, async () => {
+      const [w, h, count] = [48, 10, 3];
+      const r = rng(41);
+      const n = 4 * w * h * count;
+      const rgba = wide ? Uint16Array.from({ length: n }, () => Math.floor(r() * 65536)) : randomBytes(n, 41);
+      const cpu = materialFractionsCpu({ width: w, height: h, z0: 0, count, rgba }, lm);
+      const { view, memory } = await stagedCopy(rgba, 4);
+      const gpu = await materialFractionsLayers(engine, { width: w, height: h, z0: 0, count, rgba: view }, lm, { maxChunkBytes: 4 * w * 4 * rgba.BYTES_PER_ELEMENT });
+      expect(view.length).toBe(0);
+      expect(sameBytes(gpu.data, cpu.data)).toBe(true);
+      expect(sameBytes(memory.data.subarray(4), new Uint8Array(rgba.buffer)), 'mapped again with its contents').toBe(true);
+      memory.destroy();
+    });
+  }
 });
 
 describe('staged memory through ditherImage', () => {
