@@ -66,12 +66,13 @@ export async function runRowKernel(gpu: GpuHandle, spec: RowKernelSpec): Promise
     if (data.length < 4 * width * height) throw new RangeError(`image data holds ${data.length} samples; ${width}×${height} RGBA needs ${4 * width * height}`);
     if (spec.into) stagedOut = claimStaged(gpu.device, spec.into, 'output', outBytes);
     let gpuOut = stagedOut?.direct ? stagedOut : null;
-    if (gpuOut) {
-      // Staged output takes each chunk's result at its offset in whole words: rows in multiples that keep it so.
-      const rowsPerWord = 4 / gcd(width * outPerPixel, 4);
-      const aligned = rowChunks(height, width * bytesPerPixel, limit, Math.floor(Math.min(maxRows, limit / (width * bytesPerPixel)) / rowsPerWord) * rowsPerWord || 1);
-      if (aligned.every((c) => (c.first * width * outPerPixel) % 4 === 0)) chunks = aligned;
-      else gpuOut = null;
+    // Staged output takes each chunk's result at its offset in whole words: chunks of whole multiples of the rows
+    // that fill whole words (every chunk but the last has `fit` rows), or the host copies where none fits.
+    const fit = chunks[0]?.count ?? 0;
+    const rowsPerWord = 4 / gcd(width * outPerPixel, 4);
+    if (gpuOut && chunks.length > 1 && fit % rowsPerWord !== 0) {
+      if (fit < rowsPerWord) gpuOut = null;
+      else chunks = rowChunks(height, width * bytesPerPixel, limit, fit - (fit % rowsPerWord));
     }
     const shared = (tables = sharedTables(gpu, spec.tables));
     const batches = chunks.map(
