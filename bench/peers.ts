@@ -18,6 +18,9 @@ export interface Tool {
   readonly note?: string;
 }
 
+/** How our command picks its backend: an explicit one, or none given (`auto`, as a user types it). */
+export type OurRun = BackendId | 'default';
+
 /** One command line, measured. Peers carry `ours`: the operation key of our counterpart rows. */
 export interface ProcessRow {
   readonly id: string;
@@ -26,7 +29,7 @@ export interface ProcessRow {
   readonly op: string;
   readonly operation: string;
   readonly ours?: string;
-  readonly backend?: BackendId;
+  readonly backend?: OurRun;
   readonly command: string;
   readonly status: 'ok' | 'skipped' | 'failed';
   readonly note?: string;
@@ -38,7 +41,7 @@ export interface ProcessRow {
    * Per our backend: the median over rounds of the peer's wall time / ours in the same round (each round runs every
    * command once, so pairing cancels the machine's drift between rounds). Above 1, ours is faster.
    */
-  readonly ratios?: Partial<Record<BackendId, number>>;
+  readonly ratios?: Partial<Record<OurRun, number>>;
 }
 
 export interface PeerReport {
@@ -135,7 +138,7 @@ function cliHasThreads(cli: string): boolean {
   return /--threads\b/.test(r.stdout ?? '');
 }
 
-function commands(c: BenchConfig, f: Files, tools: Tool[], ourBackends: BackendId[], cli: string | null, threads: number, cliThreads: boolean): Command[] {
+function commands(c: BenchConfig, f: Files, tools: Tool[], ourBackends: OurRun[], cli: string | null, threads: number, cliThreads: boolean): Command[] {
   const out: Command[] = [];
   const o = (name: string) => join(f.dir, `${name}.png`);
   const has = (t: Tool['name']) => tools.some((x) => x.name === t && x.version !== null);
@@ -165,7 +168,7 @@ function commands(c: BenchConfig, f: Files, tools: Tool[], ourBackends: BackendI
       const n = Number(m[2]);
       for (const b of ourBackends) {
         if (b === 'threads' && !cliThreads) continue;
-        const backend = b === 'threads' ? ['--backend', 'cpu', '--threads', String(threads)] : ['--backend', b];
+        const backend = b === 'default' ? [] : b === 'threads' ? ['--backend', 'cpu', '--threads', String(threads)] : ['--backend', b];
         const name = `df-${op}-${b}`;
         out.push({
           row: { id: name, tool: 'ditherforge', op, operation: spec.operation(n), backend: b },
@@ -196,7 +199,8 @@ export function runPeers(c: BenchConfig, gpuAvailable: boolean, log: (s: string)
   const { files, pngBytes } = writeFiles(c);
   try {
     const cliThreads = cli !== null && cliHasThreads(cli);
-    const backends = c.backends.filter((b) => b !== 'gpu' || gpuAvailable);
+    // 'default' first: the command as a user types it, which the targets judge.
+    const backends: OurRun[] = ['default', ...c.backends.filter((b) => b !== 'gpu' || gpuAvailable)];
     const cmds = commands(c, files, tools, backends, cli, c.threads, cliThreads);
     const samples = cmds.map(() => ({ wall: [] as number[], cpu: [] as (number | null)[], error: null as string | null }));
     const start = performance.now();
@@ -229,7 +233,7 @@ export function runPeers(c: BenchConfig, gpuAvailable: boolean, log: (s: string)
     }
     for (const r of rows) {
       if (r.tool === 'ditherforge' || !r.wallMs || !r.ours) continue;
-      const ratios: Partial<Record<BackendId, number>> = {};
+      const ratios: Partial<Record<OurRun, number>> = {};
       for (const o of rows) {
         if (o.tool === 'ditherforge' && o.op === r.ours && o.wallMs && o.backend) ratios[o.backend] = pairedRatio(walls.get(r.id)!, walls.get(o.id)!);
       }

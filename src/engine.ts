@@ -15,6 +15,13 @@ export const BACKENDS: readonly BackendChoice[] = ['auto', 'gpu', 'cpu'];
 export interface EngineOptions {
   /** auto (default): the GPU when an adapter exists, else the CPU, said once through `notify`. */
   readonly backend?: BackendChoice;
+  /**
+   * What `auto` does when the only adapter is a software one (lavapipe, SwiftShader): `use` it (default), or
+   * `decline` it for the CPU backend. Use suits long runs (video, stacks), where software Vulkan's compiled
+   * kernels outrun the CPU reference; decline suits one image, where its start-up (about 0.7 s of device creation
+   * and shader compilation on 2 cores) costs more than the whole job on the CPU.
+   */
+  readonly softwareAdapter?: 'use' | 'decline';
   /** Run on this device instead of creating one. It is never destroyed by the engine. */
   readonly device?: GPUDevice;
   /** Where the engine reports things a user should know (fallbacks, device loss). Default: stderr. */
@@ -61,12 +68,22 @@ export class Engine {
     if (choice === 'cpu') return new Engine('cpu', null, await cpuPool(threads));
     // Loaded here, not at the top: the CPU backend's commands skip the device code's start-up (~12 ms).
     const { GpuContext } = await import('./host/context.js');
-    const ctx = await GpuContext.open({ notify, ...(options.device ? { device: options.device } : {}) });
+    const declined: { adapter?: AdapterReport } = {};
+    const decline = choice === 'auto' && options.softwareAdapter === 'decline';
+    const ctx = await GpuContext.open({
+      notify,
+      ...(options.device ? { device: options.device } : {}),
+      ...(decline ? { declineSoftware: (a: AdapterReport) => void (declined.adapter = a) } : {}),
+    });
     if (ctx) return new Engine('gpu', ctx);
     if (choice === 'gpu') {
       throw new NoAdapterError('--backend gpu: no WebGPU adapter found (on Linux without a GPU, run scripts/setup.sh to install a software Vulkan driver)');
     }
-    notify('no WebGPU adapter found; using the CPU backend');
+    notify(
+      declined.adapter
+        ? `the only GPU is a software one (${declined.adapter.description}), slower than the CPU backend for one image; using the CPU (--backend gpu uses it)`
+        : 'no WebGPU adapter found; using the CPU backend',
+    );
     return new Engine('cpu', null, await cpuPool(threads));
   }
 

@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { basename } from 'node:path';
 import { DISTANCE_SPACES, type DistanceSpace } from '../color/space.js';
-import { BACKENDS, Engine, type BackendChoice } from '../engine.js';
+import { BACKENDS, type BackendChoice } from '../engine.js';
 import { InputError } from '../errors.js';
 import { adapterLabel } from '../host/adapterInfo.js';
 import { decodePng, readInputFile, writeFileAtomic, DEFAULT_MAX_PIXELS } from '../formats/index.js';
@@ -64,7 +64,7 @@ export function imageCommand(): Command {
     .addOption(new Option('--alpha <mode>', 'alpha: keep it, cut it at 50%, or dither it (default: threshold for palettes, keep for levels)').choices(['keep', 'threshold', 'dither']))
     .option('--rgba', 'write an 8-bit RGBA PNG instead of an indexed/grey one')
     .option('--raw', 'write the raw indices (or per-channel codes), one byte each, no header')
-    .addOption(new Option('--backend <name>', 'where to run').choices(BACKENDS as string[]).default('auto'))
+    .addOption(new Option('--backend <name>', 'where to run; auto: a hardware GPU if there is one, else the CPU (faster than a software GPU for one image)').choices(BACKENDS as string[]).default('auto'))
     .option('--threads <n>', 'CPU backend: worker threads over row tiles (results are identical for every count)', positiveInt('--threads', 256), 1)
     .option('--json', "print one JSON object with the run's figures to stdout")
     .option('--max-pixels <n>', 'refuse larger images from their header, before decoding', positiveInt('--max-pixels'), DEFAULT_MAX_PIXELS)
@@ -94,40 +94,36 @@ async function runImage(input: string, opts: ImageOptions): Promise<void> {
   const format: OutputFormat = opts.raw ? 'raw' : opts.rgba ? 'rgba' : 'png';
   const options = libraryOptions(opts);
   const raster = decodePng(readInputFile(input), input, { maxPixels: opts.maxPixels });
-  const engine = await Engine.create({ backend: opts.backend, threads: opts.threads });
-  try {
-    const result = await ditherImage(raster, { ...options, engine });
-    await writeFileAtomic(opts.output, encodeDithered(result, format));
-    if (opts.paletteOut && result.mode === 'palette') await writeFileAtomic(opts.paletteOut, formatPalette(result.palette, opts.paletteOut));
-    const totalMs = performance.now() - t0;
-    const mpix = (result.width * result.height) / 1e6;
-    const report = {
-      input,
-      output: opts.output,
-      backend: result.backend,
-      adapter: result.adapter,
-      width: result.width,
-      height: result.height,
-      mode: result.mode,
-      ...(result.mode === 'palette' ? { palette: result.palette.name, colors: result.palette.size } : { channels: result.channels, depth: result.depth }),
-      method: result.method,
-      milliseconds: round(result.ms),
-      gpuMilliseconds: result.gpuMs === null ? null : round(result.gpuMs),
-      totalMilliseconds: round(totalMs),
-      megapixelsPerSecond: round(mpix / (Math.max(result.ms, 1e-3) / 1000)),
-    };
-    if (opts.json) {
-      process.stdout.write(`${JSON.stringify(report)}\n`);
-    } else {
-      const where = result.adapter ? `gpu: ${adapterLabel(result.adapter)}` : 'cpu';
-      const what = result.mode === 'palette' ? `${result.palette.name} (${result.palette.size})` : `levels ${opts.levels}`;
-      process.stdout.write(
-        `${basename(input)} → ${opts.output}: ${result.width}×${result.height}, ${what}, ${result.method}, ` +
-          `${where}, ${report.milliseconds} ms (${report.megapixelsPerSecond} Mpix/s), ${report.totalMilliseconds} ms in all\n`,
-      );
-    }
-  } finally {
-    engine.destroy();
+  // ditherImage checks every option before it creates the engine (auto declines a software GPU for one image).
+  const result = await ditherImage(raster, { ...options, backend: opts.backend, threads: opts.threads });
+  await writeFileAtomic(opts.output, encodeDithered(result, format));
+  if (opts.paletteOut && result.mode === 'palette') await writeFileAtomic(opts.paletteOut, formatPalette(result.palette, opts.paletteOut));
+  const totalMs = performance.now() - t0;
+  const mpix = (result.width * result.height) / 1e6;
+  const report = {
+    input,
+    output: opts.output,
+    backend: result.backend,
+    adapter: result.adapter,
+    width: result.width,
+    height: result.height,
+    mode: result.mode,
+    ...(result.mode === 'palette' ? { palette: result.palette.name, colors: result.palette.size } : { channels: result.channels, depth: result.depth }),
+    method: result.method,
+    milliseconds: round(result.ms),
+    gpuMilliseconds: result.gpuMs === null ? null : round(result.gpuMs),
+    totalMilliseconds: round(totalMs),
+    megapixelsPerSecond: round(mpix / (Math.max(result.ms, 1e-3) / 1000)),
+  };
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+  } else {
+    const where = result.adapter ? `gpu: ${adapterLabel(result.adapter)}` : 'cpu';
+    const what = result.mode === 'palette' ? `${result.palette.name} (${result.palette.size})` : `levels ${opts.levels}`;
+    process.stdout.write(
+      `${basename(input)} → ${opts.output}: ${result.width}×${result.height}, ${what}, ${result.method}, ` +
+        `${where}, ${report.milliseconds} ms (${report.megapixelsPerSecond} Mpix/s), ${report.totalMilliseconds} ms in all\n`,
+    );
   }
 }
 

@@ -58,7 +58,7 @@ export function stackCommand(): Command {
     .addOption(new Option('--bits <n>', 'raw input: bits per sample').choices(['8', '16']).default('8'))
     .option('--report <file>', 'also write a JSON report of voxel counts per output value (per material)')
     .option('--replace', 'replace a non-empty output directory')
-    .addOption(new Option('--backend <name>', 'where to run').choices(BACKENDS as string[]).default('auto'))
+    .addOption(new Option('--backend <name>', 'where to run; auto: the GPU if there is one (a software one too: a stack is a long run)').choices(BACKENDS as string[]).default('auto'))
     .option('--threads <n>', 'CPU backend: worker threads over layers (results are identical for every count)', positiveInt('--threads', 256), 1)
     .option('--json', "print one JSON object with the run's figures to stdout")
     .action((inputs: string[], opts: StackOptions) => runCommand(() => runStack(inputs, opts)));

@@ -1,6 +1,6 @@
 // The engine's hold on a GPU: acquires a device, notices when it is lost, and replaces it on the next call.
 import { DeviceLostError, NoAdapterError } from '../errors.js';
-import { requestGpu, wrapDevice, type GpuHandle } from './device.js';
+import { requestGpu, wrapDevice, type GpuHandle, type GpuRequest } from './device.js';
 import { poolFor } from './bufferPool.js';
 
 export type Notify = (message: string) => void;
@@ -12,9 +12,10 @@ export class GpuContext {
   ) {}
 
   /** A context on the caller's device, or on a new one; null when there is no adapter. */
-  static async open(options: { device?: GPUDevice; notify?: Notify } = {}): Promise<GpuContext | null> {
+  static async open(options: { device?: GPUDevice; notify?: Notify; declineSoftware?: GpuRequest['declineSoftware'] } = {}): Promise<GpuContext | null> {
     const notify = options.notify ?? (() => {});
-    const handle = options.device ? wrapDevice(options.device) : await requestGpu();
+    const request = options.declineSoftware ? { declineSoftware: options.declineSoftware } : {};
+    const handle = options.device ? wrapDevice(options.device) : await requestGpu(request);
     return handle ? new GpuContext(handle, notify) : null;
   }
 

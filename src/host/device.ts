@@ -70,16 +70,30 @@ function watchLoss(handle: GpuHandle): GpuHandle {
   return handle;
 }
 
+export interface GpuRequest {
+  readonly powerPreference?: GPUPowerPreference;
+  readonly limits?: 'adapter' | 'default';
+  /** When given, a software adapter is not used: this is told which one, and the request gives null. */
+  readonly declineSoftware?: (adapter: AdapterReport) => void;
+}
+
 /**
- * A GPU device, or null when no adapter is available. Requests the adapter's real limits and timestamp-query
+ * A GPU device, or null when no adapter is available (or only a software one, with `declineSoftware`). Requests the adapter's real limits and timestamp-query
  * when offered.
  */
-export async function requestGpu(options: { powerPreference?: GPUPowerPreference; limits?: 'adapter' | 'default' } = {}): Promise<GpuHandle | null> {
+export async function requestGpu(options: GpuRequest = {}): Promise<GpuHandle | null> {
   const source = browserGpu() ? 'browser' : 'node';
   const gpu = browserGpu() ?? (isNode() ? await nodeGpu() : null);
   if (!gpu) return null;
   const adapter = await gpu.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
   if (!adapter) return null;
+  if (options.declineSoftware) {
+    const report = describeAdapter(adapter, source);
+    if (report.isSoftware) {
+      options.declineSoftware(report);
+      return null;
+    }
+  }
   const timestamps = adapter.features.has('timestamp-query');
   const device = await adapter.requestDevice({
     requiredFeatures: timestamps ? ['timestamp-query'] : [],

@@ -40,9 +40,11 @@ export interface DitherImageOptions {
   readonly gammaSpace?: boolean;
   /** What happens to alpha. Default: threshold in palette mode, keep in levels mode. */
   readonly alpha?: AlphaMode;
-  /** Run on this engine; otherwise one is created for `backend` and destroyed afterwards. */
+  /** Run on this engine; otherwise one is created for `backend` (auto declines a software adapter) and destroyed afterwards. */
   readonly engine?: Engine;
   readonly backend?: BackendChoice;
+  /** CPU worker threads of the engine created for `backend` (results are identical for every count). */
+  readonly threads?: number;
   /** Caps one GPU binding (tests use it to force tiling). */
   readonly maxChunkBytes?: number;
 }
@@ -109,14 +111,24 @@ export async function ditherImage(image: Raster | RgbaImage, options: DitherImag
   }
   const map = typeof options.method === 'string' ? parseMethod(options.method) : (options.method ?? parseMethod('bayer8'));
   if (map.size[2] !== 1) throw new InputError('--method', `${map.name} is a 3D map; images need a 2D one (3D maps are for \`ditherforge stack\`)`);
-  const engine = options.engine ?? (await Engine.create({ backend: options.backend ?? 'auto' }));
+  // Every option is checked before an engine exists, so bad input fails with its own line and nothing else.
+  const levelsMode =
+    options.levels === undefined
+      ? null
+      : {
+          levels: typeof options.levels === 'string' ? parseLevels(options.levels) : options.levels,
+          codes: typeof options.codes === 'string' ? parseCodes(options.codes) : (options.codes ?? 'srgb'),
+        };
+  const paletteSpec = levelsMode ? null : resolvePaletteSpec(options);
+  // One image: a software adapter's start-up costs more than the CPU backend's whole run.
+  const engine =
+    options.engine ?? (await Engine.create({ backend: options.backend ?? 'auto', softwareAdapter: 'decline', ...(options.threads === undefined ? {} : { threads: options.threads }) }));
   try {
     const info = { width: image.width, height: image.height, backend: engine.backend, adapter: engine.adapter, method: map.name };
     const chunk = options.maxChunkBytes === undefined ? {} : { maxChunkBytes: options.maxChunkBytes };
-    if (options.levels !== undefined) {
+    if (levelsMode) {
       const r = await levels(engine, image as Raster, {
-        levels: typeof options.levels === 'string' ? parseLevels(options.levels) : options.levels,
-        codes: typeof options.codes === 'string' ? parseCodes(options.codes) : (options.codes ?? 'srgb'),
+        ...levelsMode,
         cutoff: options.cutoff ?? 0.5,
         map,
         gammaSpace: options.gammaSpace ?? false,
@@ -125,7 +137,7 @@ export async function ditherImage(image: Raster | RgbaImage, options: DitherImag
       });
       return { ...r, ...info, ms: r.ms, gpuMs: r.gpuMs, mode: 'levels' };
     }
-    const palette = await choosePalette(engine, image, options);
+    const palette = await choosePalette(engine, image, paletteSpec!);
     const alpha = options.alpha ?? 'threshold';
     const decideAlpha = alpha !== 'keep' && hasAlpha(image);
     // Before the kernel: a call on staged memory detaches the image's data.
@@ -159,14 +171,18 @@ export async function ditherImage(image: Raster | RgbaImage, options: DitherImag
   }
 }
 
-async function choosePalette(engine: Engine, image: Raster | RgbaImage, options: DitherImageOptions): Promise<Palette> {
+/** The palette option parsed (files read): a palette, or an auto palette's size and locked colours. */
+function resolvePaletteSpec(options: DitherImageOptions): Palette | { auto: number; lock: Uint8Array | undefined } {
   const spec = options.palette ?? 'bw';
   const chosen = typeof spec === 'string' ? resolvePalette(spec) : spec;
   const lock = typeof options.lock === 'string' ? parseLockList(options.lock) : options.lock;
-  if (!('auto' in chosen)) {
-    if (lock?.length) throw new InputError('--lock', 'only applies to auto palettes (--palette auto:N)');
-    return chosen;
-  }
+  if ('auto' in chosen) return { auto: chosen.auto, lock };
+  if (lock?.length) throw new InputError('--lock', 'only applies to auto palettes (--palette auto:N)');
+  return chosen;
+}
+
+async function choosePalette(engine: Engine, image: Raster | RgbaImage, spec: ReturnType<typeof resolvePaletteSpec>): Promise<Palette> {
+  if (!('auto' in spec)) return spec;
   const { autoPalette } = await import('../palette/auto.js'); // with its GPU kernels: loaded only for auto:N
-  return autoPalette(engine, image as Raster, chosen.auto, lock?.length ? { lock } : {});
+  return autoPalette(engine, image as Raster, spec.auto, spec.lock?.length ? { lock: spec.lock } : {});
 }

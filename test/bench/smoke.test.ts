@@ -105,7 +105,11 @@ describe('bench', () => {
       else expect(r.note).toBeTruthy();
     }
     if (installed.includes('ditherforge')) {
-      for (const r of peers.rows.filter((x) => x.tool !== 'ditherforge' && x.status === 'ok')) expect(r.ratios?.cpu).toBeGreaterThan(0);
+      for (const r of peers.rows.filter((x) => x.tool !== 'ditherforge' && x.status === 'ok')) {
+        expect(r.ratios?.cpu).toBeGreaterThan(0);
+        expect(r.ratios?.default).toBeGreaterThan(0); // the command with no --backend, which the targets judge
+      }
+      for (const t of json.targets.filter((x) => x.id.startsWith('image-vs-') && x.verdict !== 'n/a')) expect(t.measured).toContain('judged: default');
     }
     expect(md).toContain('## Whole process vs peers');
     wellFormedTables(md);

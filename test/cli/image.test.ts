@@ -24,6 +24,7 @@ describe('ditherforge image', () => {
       expect(report).toMatchObject({ backend, width: 203, height: 77 });
       expect(typeof report.milliseconds).toBe('number');
       expect(report.adapter === null).toBe(backend === 'cpu');
+      writeFileSync(join(dir, `out-${backend}.json`), r.stdout); // the adapter, for the auto test below
       outs.push(readFileSync(out));
     }
     expect(outs[0]!.equals(outs[1]!)).toBe(true);
@@ -38,6 +39,20 @@ describe('ditherforge image', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).backend).toBe('cpu');
     expect(ourLines(r.stderr)).toEqual(['ditherforge: no WebGPU adapter found; using the CPU backend']);
+    expect(readFileSync(out).equals(readFileSync(join(dir, 'out-cpu.png')))).toBe(true);
+  });
+
+  test('--backend auto with only a software GPU says so once and uses the CPU (with a hardware GPU: the GPU)', () => {
+    const out = join(dir, 'auto-software.png');
+    const r = ditherforge(['image', input, '-o', out, '--palette', 'pico8', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const gpu = JSON.parse(readFileSync(join(dir, 'out-gpu.json'), 'utf8')) as { adapter: { isSoftware: boolean; description: string } };
+    const software = gpu.adapter.isSoftware;
+    expect(JSON.parse(r.stdout).backend).toBe(software ? 'cpu' : 'gpu');
+    const said = ourLines(r.stderr);
+    if (software) expect(said).toEqual([expect.stringMatching(/^ditherforge: the only GPU is a software one \(.+\).*using the CPU/)]);
+    else expect(said).toEqual([]);
+    expect(said.join('\n').includes(gpu.adapter.description)).toBe(software);
     expect(readFileSync(out).equals(readFileSync(join(dir, 'out-cpu.png')))).toBe(true);
   });
 

@@ -43,6 +43,25 @@ describe('device loss', () => {
   });
 });
 
+test('auto declines a software adapter only when asked, and says so; an explicit gpu never declines', async () => {
+  const probe = (await requestGpu())!;
+  const software = probe.adapter.isSoftware;
+  probe.device.destroy();
+  const messages: string[] = [];
+  const notify = (m: string) => messages.push(m);
+  const declining = await Engine.create({ softwareAdapter: 'decline', notify });
+  expect(declining.backend).toBe(software ? 'cpu' : 'gpu');
+  expect(messages.some((m) => m.includes('software') && m.includes(probe.adapter.description))).toBe(software);
+  const using = await Engine.create({ softwareAdapter: 'use', notify });
+  const explicit = await Engine.create({ backend: 'gpu', softwareAdapter: 'decline', notify });
+  for (const e of [using, explicit]) {
+    expect(e.backend).toBe('gpu');
+    expect(Buffer.from((await e.orderedPalette(image, params)).indices).equals(Buffer.from(expected))).toBe(true);
+  }
+  expect(Buffer.from((await declining.orderedPalette(image, params)).indices).equals(Buffer.from(expected))).toBe(true);
+  await Promise.all([declining, using, explicit].map((e) => e.destroy()));
+});
+
 test("a caller's device is used and left alive by destroy()", async () => {
   const handle = (await requestGpu())!;
   const engine = await Engine.create({ device: handle.device });
