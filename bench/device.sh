@@ -1,6 +1,8 @@
 #!/bin/bash
 # Everything to run on a lent GPU machine in one call, after `npm run build` and ../shared/gpu/pack.sh here:
 #   device run, carry [".gpu", "dist"]:  bash .gpu/run.sh bash bench/device.sh NAME [bench options...]
+# 0. the probe (bench/probe.ts): the kernels' memory patterns alone at 4K, dispatch sizes, and an upload copy
+#    before the timed pass, against the copy kernel: where the kernels' gap to the roofline comes from;
 # 1. parity: every kernel, GPU against the CPU backend, byte for byte (the largest binding included);
 # 2. the bench on the GPU alone (stacks 4× deeper than the defaults, which a real GPU finishes near launch overhead);
 # 3. the 2D part again with the split table's fused kernel only, and again with two passes from the first call,
@@ -18,6 +20,10 @@ dir="$out/$name"
 quiet() { grep -v 'artificially reduced' || true; }
 
 nvidia-smi > "$dir/nvidia-smi.txt" 2>&1 || true
+echo "== probe"
+timeout 45 node dist/bench/probe.js --size 4K 2>&1 | quiet > "$dir/probe.md"
+cat "$dir/probe.md"
+
 echo "== parity"
 timeout 100 node dist/bench/parity.js --big 2>&1 | quiet > "$dir/parity.log"
 echo "parity exit ${PIPESTATUS[0]}"; grep -v '^ok ' "$dir/parity.log" | tail -8

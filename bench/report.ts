@@ -37,7 +37,8 @@ export interface BenchResult {
   readonly notes: string[];
 }
 
-const sig = (v: number | null | undefined, digits = 3): string => (v === null || v === undefined || !Number.isFinite(v) ? '–' : Number(v.toPrecision(digits)).toString());
+/** `v` to `digits` significant digits, without exponents; '–' for none. */
+export const sig = (v: number | null | undefined, digits = 3): string => (v === null || v === undefined || !Number.isFinite(v) ? '–' : Number(v.toPrecision(digits)).toString());
 const pct = (f: number | null | undefined): string => (f === null || f === undefined ? '–' : `${(f * 100).toPrecision(2)}%`);
 const mib = (b: number): string => (b >= 2 ** 20 ? `${(b / 2 ** 20).toFixed(0)} MiB` : `${(b / 1024).toFixed(0)} KiB`);
 const median = (xs: number[]): number => {
