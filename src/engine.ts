@@ -126,7 +126,7 @@ export class Engine {
   orderedPalette(image: RgbaImage, params: OrderedPaletteParams, options: GpuRunOptions = {}): Promise<KernelRun> {
     return this.run({
       cpu: () => ({ indices: placeInto(orderedPalette(image, params), options.into), gpuMs: null }),
-      cpuPool: async (pool) => ({ indices: placeInto(await pool.orderedPalette(image, params), options.into), gpuMs: null }),
+      cpuPool: async (pool) => ({ indices: await pool.orderedPalette(image, params, options.into), gpuMs: null }),
       // Loaded on first use: the GPU kernels and their pipeline code are ~50 ms of start-up the CPU backend skips.
       gpu: async (gpu) => (await import('./kernels/orderedPalette.gpu.js')).orderedPaletteGpu(gpu, image, params, options),
     });

@@ -13,6 +13,7 @@ import type { ThresholdMap } from '../maps/thresholdMap.js';
 import { layerStride, materialCount, type FractionLayers, type GreyLayers, type LayerOutput, type Samples } from '../stack/kernels.js';
 import type { LayerMaps } from '../stack/layerMaps.js';
 import { startWorker } from '../stack/workers/tsSource.js';
+import { outputArray } from '../host/outputArray.js';
 import { PARAMS_CACHE, type CpuTaskName, type TileMaps } from './tasks.js';
 import { layerPieces, MIN_TILE_PIXELS, rowTiles, type LayerPiece } from './tiles.js';
 
@@ -125,9 +126,9 @@ export class CpuPool {
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }
 
-  /** Palette indices of `image`, one byte per pixel: orderedPalette's reference, by row tiles. */
-  orderedPalette(image: RgbaImage, params: OrderedPaletteParams): Promise<Uint8Array> {
-    return this.rows('orderedPalette', image, params, 1);
+  /** Palette indices of `image`, one byte per pixel: orderedPalette's reference, by row tiles (into `into`, if given). */
+  orderedPalette(image: RgbaImage, params: OrderedPaletteParams, into?: Uint8Array): Promise<Uint8Array> {
+    return this.rows('orderedPalette', image, params, 1, into);
   }
 
   /** Four code bytes per pixel: levelsCpu's reference, by row tiles. */
@@ -136,24 +137,24 @@ export class CpuPool {
   }
 
   /** greyLevelsCpu's output, by layers (or row ranges of layers when there are few). */
-  greyLevels(layers: GreyLayers, maps: LayerMaps, levels: number): Promise<LayerOutput> {
+  greyLevels(layers: GreyLayers, maps: LayerMaps, levels: number, into?: Uint8Array): Promise<LayerOutput> {
     const bits = levels === 2 ? 1 : 8;
     const mapHeight = (l: number) => maps.at(layers.z0 + l).size[1];
     const pieces = layerPieces(layers.width, layers.height, layers.count, this.threads, mapHeight, bits === 1 ? 32 : 1, this.minTile);
-    return this.layerRun('greyLevels', layers, maps, bits, pieces, [layers.data], 1, ([data]) => ({ data, levels }));
+    return this.layerRun('greyLevels', layers, maps, bits, pieces, [layers.data], 1, ([data]) => ({ data, levels }), into);
   }
 
   /** materialFractionsCpu's output, by layers (or row ranges of layers when there are few). */
-  materialFractions(layers: FractionLayers, maps: LayerMaps): Promise<LayerOutput> {
+  materialFractions(layers: FractionLayers, maps: LayerMaps, into?: Uint8Array): Promise<LayerOutput> {
     materialCount(layers);
     const rgba = 'rgba' in layers;
     const sources: readonly Samples[] = 'rgba' in layers ? [layers.rgba] : layers.channels;
     const mapHeight = (l: number) => maps.at(layers.z0 + l).size[1];
     const pieces = layerPieces(layers.width, layers.height, layers.count, this.threads, mapHeight, 1, this.minTile);
-    return this.layerRun('materialFractions', layers, maps, 8, pieces, sources, rgba ? 4 : 1, (channels) => ({ channels, rgba }));
+    return this.layerRun('materialFractions', layers, maps, 8, pieces, sources, rgba ? 4 : 1, (channels) => ({ channels, rgba }), into);
   }
 
-  private async rows(task: 'orderedPalette' | 'levels', image: RgbaImage, params: object, outPerPixel: number): Promise<Uint8Array> {
+  private async rows(task: 'orderedPalette' | 'levels', image: RgbaImage, params: object, outPerPixel: number, into?: Uint8Array): Promise<Uint8Array> {
     const { width, height, data } = image;
     const spr = 4 * width; // samples per row
     const inBuf = this.staging.acquire(data.byteLength);
@@ -171,7 +172,7 @@ export class CpuPool {
           }),
         ),
       );
-      return copyOut(outBuf, outBytes);
+      return copyOut(outBuf, outBytes, into);
     } finally {
       this.staging.release(inBuf);
       this.staging.release(outBuf);
@@ -191,6 +192,7 @@ export class CpuPool {
     sources: readonly Samples[],
     per: number,
     extra: (views: Typed[]) => Record<string, unknown>,
+    into: Uint8Array | undefined,
   ): Promise<LayerOutput> {
     const { width, height, count } = layers;
     const stride = layerStride(width, height, bits);
@@ -216,7 +218,7 @@ export class CpuPool {
           }),
         ),
       );
-      return { data: copyOut(outBuf, outBytes), layerStride: stride, bitsPerVoxel: bits, gpuMs: null };
+      return { data: copyOut(outBuf, outBytes, into), layerStride: stride, bitsPerVoxel: bits, gpuMs: null };
     } finally {
       for (const b of bufs) this.staging.release(b);
       this.staging.release(outBuf);
@@ -303,8 +305,9 @@ async function settled(tiles: Promise<void>[]): Promise<void> {
 }
 
 /** The result as an ordinary array the caller owns. */
-function copyOut(buf: SharedArrayBuffer, bytes: number): Uint8Array {
-  const out = new Uint8Array(bytes);
+/** The result out of the workers' shared memory, into the caller's array where given (one copy either way). */
+function copyOut(buf: SharedArrayBuffer, bytes: number, into: Uint8Array | undefined): Uint8Array {
+  const out = outputArray(bytes, into);
   out.set(new Uint8Array(buf, 0, bytes));
   return out;
 }

@@ -50,7 +50,7 @@ export function greyLevelsLayers(engine: Engine, layers: GreyLayers, maps: Layer
   checkLayers(layers, layers.data.length, 'greyLevels');
   return engine.run({
     cpu: () => placed(greyLevelsCpu(layers, maps, levels), opts.into),
-    cpuPool: async (pool) => placed(await pool.greyLevels(layers, maps, levels), opts.into),
+    cpuPool: (pool) => pool.greyLevels(layers, maps, levels, opts.into),
     gpu: (g) => greyLevelsGpu(g, layers, maps, levels, opts),
   });
 }
@@ -60,7 +60,7 @@ export function materialFractionsLayers(engine: Engine, layers: FractionLayers, 
   materialCount(layers);
   return engine.run({
     cpu: () => placed(materialFractionsCpu(layers, maps), opts.into),
-    cpuPool: async (pool) => placed(await pool.materialFractions(layers, maps), opts.into),
+    cpuPool: (pool) => pool.materialFractions(layers, maps, opts.into),
     gpu: (g) => materialFractionsGpu(g, layers, maps, opts),
   });
 }

@@ -67,11 +67,12 @@ describe('orderedPalette on the GPU equals the CPU reference', () => {
 });
 
 describe('into: an output array the caller reuses', () => {
-  test('both backends write the result into it, reused across calls, and refuse one too small', async () => {
+  test('both backends (and the CPU workers) write the result into it, reused across calls, and refuse one too small', async () => {
     const cpuEngine = await Engine.create({ backend: 'cpu' });
+    const threadsEngine = await Engine.create({ backend: 'cpu', threads: 2 });
     const params = orderedPaletteParams(bayer([8, 8]), randomBytes(16 * 3, 8));
     const into = new Uint8Array(200 * 50 + 7).fill(255);
-    for (const [seed, e] of [[1, engine], [2, engine], [3, cpuEngine]] as const) {
+    for (const [seed, e] of [[1, engine], [2, engine], [3, cpuEngine], [4, threadsEngine]] as const) {
       const image = randomImage(200, 50, seed);
       const r = await e.orderedPalette(image, params, { into, maxChunkBytes: 200 * 4 * 16 });
       expect(r.indices.buffer).toBe(into.buffer);
@@ -79,10 +80,10 @@ describe('into: an output array the caller reuses', () => {
       expect(sameBytes(r.indices, orderedPalette(image, params)), `seed ${seed}`).toBe(true);
       expect(into[200 * 50]).toBe(255); // nothing past the result
     }
-    for (const e of [engine, cpuEngine]) {
+    for (const e of [engine, cpuEngine, threadsEngine]) {
       await expect(e.orderedPalette(randomImage(200, 50, 4), params, { into: new Uint8Array(200 * 50 - 1) })).rejects.toThrow(RangeError);
     }
-    cpuEngine.destroy();
+    await Promise.all([cpuEngine.destroy(), threadsEngine.destroy()]);
   });
 });
 
