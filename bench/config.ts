@@ -51,6 +51,8 @@ export interface BenchConfig {
   readonly peerBudgetMs: number;
   /** GPU 2D palettes: how a call with the split table runs (the library's default when absent). */
   readonly splitPasses?: SplitPasses;
+  /** GPU input bytes per batch (the library's default when absent). */
+  readonly batchBytes?: number;
   readonly outDir: string;
   /** Base name of the JSON, markdown and SVG files. */
   readonly name: string;

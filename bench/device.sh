@@ -5,9 +5,12 @@
 #    before the timed pass, against the copy kernel: where the kernels' gap to the roofline comes from;
 # 1. parity: every kernel, GPU against the CPU backend, byte for byte (the largest binding included);
 # 2. the bench on the GPU alone (stacks 4× deeper than the defaults, which a real GPU finishes near launch overhead);
-# 3. the 2D part again with the split table's fused kernel only, and again with two passes from the first call,
-#    against step 2's default (fused on a first call, two passes once the table is warm): the A/B of
-#    shaders/orderedPalette.wgsl's two ways, warm and cold (FUSED=0 and TWO=0 skip them);
+# 3. the 2D part again with two passes from the first call (and with FUSED=1, the fused kernel only), against
+#    step 2's default (fused on a first call, two passes once the table is warm): the A/B of
+#    shaders/orderedPalette.wgsl's two ways, warm and cold (TWO=0 skips it; the fused kernel's warm figures are
+#    those of the first H200 run, so it is off by default);
+# 3b. 2D and 3D again in batches of 256 MiB (--batch-mib; BATCH=0 skips it): what a dispatch's fixed costs take
+#    from the kernels at the default 32 MiB;
 # 4. the bench on the threaded CPU backend over every core of that machine, for the GPU/CPU ratio (THREADS=0
 #    skips it, when only GPU code changed since the last run).
 # Logs and results land in $OUT (the device tool's folder), packed in one tarball; the tables print last.
@@ -30,7 +33,7 @@ echo "parity exit ${PIPESTATUS[0]}"; grep -v '^ok ' "$dir/parity.log" | tail -8
 
 echo "== bench: gpu"
 timeout 150 node dist/bench/run.js --backends gpu --no-peers --deeper 4 --budget 3 --out "$dir" --name "$name-gpu" "$@" 2> >(quiet > "$dir/bench-gpu.log")
-if [ "${FUSED:-1}" = 1 ]; then
+if [ "${FUSED:-0}" = 1 ]; then
 echo "== bench: gpu, 2D, fused split kernel"
 timeout 90 node dist/bench/run.js --backends gpu --no-peers --only 2d --split-passes fused --budget 3 --out "$dir" --name "$name-fused" "$@" 2> >(quiet > "$dir/bench-fused.log")
 fi
@@ -38,13 +41,17 @@ if [ "${TWO:-1}" = 1 ]; then
 echo "== bench: gpu, 2D, two passes from the first call"
 timeout 90 node dist/bench/run.js --backends gpu --no-peers --only 2d --split-passes two --budget 3 --out "$dir" --name "$name-two" "$@" 2> >(quiet > "$dir/bench-two.log")
 fi
+if [ "${BATCH:-1}" = 1 ]; then
+echo "== bench: gpu, 2D and 3D in batches of 256 MiB"
+timeout 120 node dist/bench/run.js --backends gpu --no-peers --only 2d,3d --deeper 4 --batch-mib 256 --budget 3 --out "$dir" --name "$name-batch256" "$@" 2> >(quiet > "$dir/bench-batch256.log")
+fi
 if [ "${THREADS:-1}" = 1 ]; then
 echo "== bench: threaded CPU"
 timeout 130 node dist/bench/run.js --backends threads --no-peers --deeper 4 --repeats 3 --budget 2 --out "$dir" --name "$name-threads" "$@" 2> >(quiet > "$dir/bench-threads.log")
 fi
 
 tar -C "$out" -czf "$out/$name.tar.gz" "$name"
-for f in "$dir/$name-gpu.md" "$dir/$name-fused.md" "$dir/$name-two.md" "$dir/$name-threads.md"; do
+for f in "$dir/$name-gpu.md" "$dir/$name-fused.md" "$dir/$name-two.md" "$dir/$name-batch256.md" "$dir/$name-threads.md"; do
   [ -f "$f" ] && sed -n '/^## Roofline/,/^<details>/p' "$f" | grep -v '^<details>'
 done
 [ -f "$dir/$name-gpu.md" ] && sed -n '/^## Targets/,/^## Notes/p' "$dir/$name-gpu.md"

@@ -159,6 +159,7 @@ export function markdown(r: BenchResult): string {
   L.push(`${r.date}, ${r.durationS.toFixed(0)} s. **Machine:** ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}. **GPU adapter:** ${adapter}. Load average (1 min) ${m.loadAverage.start[0]} at start, ${m.loadAverage.end[0]} at end.`, '');
   for (const b of r.backends) L.push(`- ${b.label}${b.status === 'skipped' ? ` — skipped: ${b.note}` : ''}`);
   if (typeof r.config.splitPasses === 'string') L.push(`- GPU 2D palettes with the split table: \`--split-passes ${r.config.splitPasses}\``);
+  if (typeof r.config.batchBytes === 'number') L.push(`- GPU batches of ${mib(r.config.batchBytes)} of input (\`--batch-mib\`)`);
   L.push('');
   L.push('## Roofline', '');
   const g = r.roofline.gpu;
@@ -167,7 +168,7 @@ export function markdown(r: BenchResult): string {
     L.push(`- GPU memory to memory (upload, copy, readback): **${sig(g.memoryToMemoryGBs.median)} GB/s** of input (${sig(g.memoryToMemoryGBs.min)}–${sig(g.memoryToMemoryGBs.max)}).`);
     if (g.uploadGBs && g.readbackGBs) {
       const into = g.readbackReusedGBs ? `**${sig(g.readbackReusedGBs.median)} GB/s** into an array used before, ` : '';
-      L.push(`- Host copies of ${mib(BATCH_BYTES)} (one thread): JS array → mapped staging buffer **${sig(g.uploadGBs.median)} GB/s**; mapped readback buffer → JS array ${into}${sig(g.readbackGBs.median)} GB/s into a fresh one (its page faults included). Every memory-to-memory call pays an upload and a readback, so even without page faults they cap its input rate at ${sig(hostCeilingGBs(g, 0.25))} GB/s for 2D palettes and 4 fractions → 1 byte, ${sig(hostCeilingGBs(g, 0.125))} GB/s for grey8 → 1 bit.`);
+      L.push(`- Host copies of ${mib(g.batchBytes ?? BATCH_BYTES)} (one thread, the batch size): JS array → mapped staging buffer **${sig(g.uploadGBs.median)} GB/s**; mapped readback buffer → JS array ${into}${sig(g.readbackGBs.median)} GB/s into a fresh one (its page faults included). Every memory-to-memory call pays an upload and a readback, so even without page faults they cap its input rate at ${sig(hostCeilingGBs(g, 0.25))} GB/s for 2D palettes and 4 fractions → 1 byte, ${sig(hostCeilingGBs(g, 0.125))} GB/s for grey8 → 1 bit.`);
     }
   } else L.push('- GPU: no adapter, not measured.');
   L.push(`- CPU copy (one thread, TypedArray.set): **${sig(r.roofline.cpu.copyGBs.median)} GB/s** read + written (${sig(r.roofline.cpu.copyGBs.min)}–${sig(r.roofline.cpu.copyGBs.max)}).`, '');

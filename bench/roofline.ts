@@ -2,12 +2,13 @@
 // path through the GPU (upload, copy, readback), and the CPU's single-thread memcpy.
 import type { Engine } from '../src/engine.js';
 import { copyGpu, timeCopy } from '../src/kernels/copy.gpu.js';
-import { BATCH_BYTES } from '../src/host/batches.js';
 import { stats, type Stats } from './stats.js';
 
 export interface GpuRoofline {
   /** Bytes per copy (read once, written once). */
   readonly bytes: number;
+  /** The engine's input bytes per batch, which the host copies below are timed at (absent in older results). */
+  readonly batchBytes?: number;
   /** Copy kernel bandwidth, read + written bytes per second, in GB/s (timestamps; wall time of a bare submit without them). */
   readonly copyGBs: Stats;
   readonly timedBy: 'timestamps' | 'wall';
@@ -90,8 +91,8 @@ export async function gpuRoofline(engine: Engine, bytes: number, repeats: number
         await copyGpu(g, data);
         if (i >= 0) m2m.push(gbs(t.bytes, performance.now() - t0));
       }
-      const host = await hostCopies(g.device, BATCH_BYTES, Math.max(3, repeats));
-      return { bytes: t.bytes, copyGBs, timedBy: timed ? 'timestamps' : 'wall', memoryToMemoryGBs: stats(m2m), ...host } satisfies GpuRoofline;
+      const host = await hostCopies(g.device, g.batchBytes, Math.max(3, repeats));
+      return { bytes: t.bytes, batchBytes: g.batchBytes, copyGBs, timedBy: timed ? 'timestamps' : 'wall', memoryToMemoryGBs: stats(m2m), ...host } satisfies GpuRoofline;
     },
   });
 }

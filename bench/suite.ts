@@ -39,9 +39,9 @@ const LABELS: Record<BackendId, (threads: number) => string> = {
   threads: (n) => `CPU backend, ${n} worker threads over row tiles / layers`,
 };
 
-async function openEngine(id: BackendId, threads: number, notes: string[]): Promise<Engine | string> {
+async function openEngine(id: BackendId, threads: number, notes: string[], batchBytes: number | undefined): Promise<Engine | string> {
   try {
-    if (id === 'gpu') return await Engine.create({ backend: 'gpu', notify: (m) => notes.push(`GPU: ${m}`) });
+    if (id === 'gpu') return await Engine.create({ backend: 'gpu', notify: (m) => notes.push(`GPU: ${m}`), ...(batchBytes === undefined ? {} : { batchBytes }) });
     return await Engine.create({ backend: 'cpu', threads: id === 'threads' ? threads : 1 });
   } catch (err) {
     return err instanceof Error ? err.message.split('\n')[0]! : String(err);
@@ -56,7 +56,7 @@ export async function runBench(config: BenchConfig, log: (line: string) => void 
   const engines = new Map<BackendId, Engine>();
   const backends: BackendReport[] = [];
   for (const id of config.backends) {
-    const e = await openEngine(id, config.threads, notes);
+    const e = await openEngine(id, config.threads, notes, config.batchBytes);
     if (typeof e === 'string') backends.push({ id, label: LABELS[id](config.threads), status: 'skipped', note: e });
     else {
       engines.set(id, e);

@@ -22,6 +22,12 @@ export interface EngineOptions {
    * and shader compilation on 2 cores) costs more than the whole job on the CPU.
    */
   readonly softwareAdapter?: 'use' | 'decline';
+  /**
+   * GPU only: input bytes per batch, one submit each (default 32 MiB). Larger batches spread a dispatch's fixed
+   * costs over more work, which a big GPU may repay; smaller ones overlap transfers with compute sooner. Chunking
+   * never changes a bit.
+   */
+  readonly batchBytes?: number;
   /** Run on this device instead of creating one. It is never destroyed by the engine. */
   readonly device?: GPUDevice;
   /** Where the engine reports things a user should know (fallbacks, device loss). Default: stderr. */
@@ -65,6 +71,10 @@ export class Engine {
     if (!BACKENDS.includes(choice)) throw new RangeError(`backend must be one of ${BACKENDS.join(', ')}, not ${String(choice)}`);
     const threads = options.threads ?? 1;
     if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be an integer >= 1, not ${String(threads)}`);
+    const batchBytes = options.batchBytes;
+    if (batchBytes !== undefined && !(Number.isInteger(batchBytes) && batchBytes >= 1 << 16)) {
+      throw new RangeError(`batchBytes must be an integer of at least 65536, not ${String(batchBytes)}`);
+    }
     if (choice === 'cpu') return new Engine('cpu', null, await cpuPool(threads));
     // Loaded here, not at the top: the CPU backend's commands skip the device code's start-up (~12 ms).
     const { GpuContext } = await import('./host/context.js');
@@ -74,6 +84,7 @@ export class Engine {
       notify,
       ...(options.device ? { device: options.device } : {}),
       ...(decline ? { declineSoftware: (a: AdapterReport) => void (declined.adapter = a) } : {}),
+      ...(batchBytes === undefined ? {} : { batchBytes }),
     });
     if (ctx) return new Engine('gpu', ctx);
     if (choice === 'gpu') {

@@ -26,6 +26,7 @@ interface BenchOptions {
   peers: boolean;
   render?: string;
   splitPasses?: SplitPasses;
+  batchMib?: number;
 }
 
 function list<T extends string>(option: string, value: string, allowed: readonly T[]): T[] {
@@ -58,6 +59,7 @@ export function benchConfig(opts: BenchOptions): BenchConfig {
     ...(opts.budget === undefined ? {} : { budgetMs: opts.budget * 1000 }),
     name: opts.name ?? (opts.scale === 1 ? c.name : `${c.name}-scaled`),
     ...(opts.splitPasses === undefined ? {} : { splitPasses: opts.splitPasses }),
+    ...(opts.batchMib === undefined ? {} : { batchBytes: opts.batchMib * 2 ** 20 }),
   };
 }
 
@@ -76,6 +78,7 @@ export function benchCommand(): Command {
     .option('--only <parts>', `run only these parts, of ${PARTS.join(', ')}`)
     .option('--no-peers', 'skip ImageMagick / FFmpeg and the whole-process runs')
     .addOption(new Option('--split-passes <mode>', "GPU 2D palettes with the split table (default: the library's, warm)").choices(SPLIT_PASSES))
+    .option('--batch-mib <n>', "GPU input MiB per batch, one submit each (default: the library's, 32)", positiveInt('--batch-mib', 4096))
     .option('--render <json>', 'measure nothing: rewrite the targets, markdown and SVG of an earlier results JSON')
     .action((opts: BenchOptions) =>
       runCommand(async () => {

@@ -1,5 +1,6 @@
 // Device acquisition in the browser (navigator.gpu) and in Node (the `webgpu` package, which is Dawn).
 import { describeAdapter, type AdapterReport } from './adapterInfo.js';
+import { BATCH_BYTES } from './batches.js';
 
 export interface GpuHandle {
   readonly device: GPUDevice;
@@ -10,6 +11,8 @@ export interface GpuHandle {
   readonly owned: boolean;
   /** Set when device.lost resolves. */
   lost: GPUDeviceLostInfo | null;
+  /** Input bytes per batch, one submit each (BATCH_BYTES unless the engine was given another size). */
+  readonly batchBytes: number;
 }
 
 // Dawn's instance must outlive every device made from it, or the process dies later in Dawn's event loop.
@@ -75,6 +78,8 @@ export interface GpuRequest {
   readonly limits?: 'adapter' | 'default';
   /** When given, a software adapter is not used: this is told which one, and the request gives null. */
   readonly declineSoftware?: (adapter: AdapterReport) => void;
+  /** Input bytes per batch (default BATCH_BYTES). */
+  readonly batchBytes?: number;
 }
 
 /**
@@ -100,16 +105,17 @@ export async function requestGpu(options: GpuRequest = {}): Promise<GpuHandle | 
     // 'default': WebGPU's defaults, as a page's plain requestDevice() gets (tests hold every kernel to them).
     requiredLimits: options.limits === 'default' ? {} : requestedLimits(adapter),
   });
-  return watchLoss({ device, adapter: describeAdapter(adapter, source, device), timestamps, owned: true, lost: null });
+  return watchLoss({ device, adapter: describeAdapter(adapter, source, device), timestamps, owned: true, lost: null, batchBytes: options.batchBytes ?? BATCH_BYTES });
 }
 
 /** Wraps a device the caller already has. We never destroy it and cannot replace it if it is lost. */
-export function wrapDevice(device: GPUDevice): GpuHandle {
+export function wrapDevice(device: GPUDevice, batchBytes = BATCH_BYTES): GpuHandle {
   return watchLoss({
     device,
     adapter: describeAdapter(null, 'caller', device),
     timestamps: device.features.has('timestamp-query'),
     owned: false,
     lost: null,
+    batchBytes,
   });
 }

@@ -2,7 +2,7 @@
 // batch (their thresholds use absolute rows, so chunking never changes a bit); each chunk is uploaded, dispatched
 // and read back into one output array, two chunks in flight so that transfers overlap compute. Kernels supply
 // only their tables, their uniforms and their output width.
-import { BATCH_BYTES, runBatches, sharedTables, type Batch } from './batches.js';
+import { runBatches, sharedTables, type Batch } from './batches.js';
 import { bindingLimit, rowChunks, type RowChunk } from './chunking.js';
 import { outputArray } from './outputArray.js';
 import type { GpuHandle } from './device.js';
@@ -54,7 +54,7 @@ export async function runRowKernel(gpu: GpuHandle, spec: RowKernelSpec): Promise
   const outBytes = width * height * outPerPixel;
   const limit = Math.min(bindingLimit(gpu.device), spec.maxChunkBytes ?? Infinity);
   // A row wider than a batch still goes whole (the binding limit is the only hard one).
-  const maxRows = Math.max(1, Math.floor(BATCH_BYTES / (width * bytesPerPixel)));
+  const maxRows = Math.max(1, Math.floor(gpu.batchBytes / (width * bytesPerPixel)));
   let chunks = rowChunks(height, width * bytesPerPixel, limit, maxRows);
   const output = outputArray(outBytes, spec.into);
   // Staged memory is copied on the GPU's side, from offsets read now: once unmapped, its arrays are detached.

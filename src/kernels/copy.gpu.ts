@@ -3,7 +3,7 @@
 import type { GpuHandle } from '../host/device.js';
 import { bindingLimit } from '../host/chunking.js';
 import { getKernel } from '../host/pipelines.js';
-import { BATCH_BYTES, runBatches, type Batch } from '../host/batches.js';
+import { runBatches, type Batch } from '../host/batches.js';
 import { Recorder } from '../host/recorder.js';
 
 const WORDS_PER_WORKGROUP = 64 * 4; // WORKGROUP · PER in the WGSL
@@ -23,7 +23,7 @@ export async function copyGpu(gpu: GpuHandle, data: Uint8Array, options: { poiso
   if (data.byteLength % 16 !== 0) throw new RangeError(`copy works on 16-byte words; ${data.byteLength} bytes given`);
   const kernel = await getKernel(gpu.device, 'copy', 'copy');
   const out = new Uint8Array(data.byteLength);
-  const step = Math.max(16, Math.floor(Math.min(BATCH_BYTES, bindingLimit(gpu.device)) / 16) * 16);
+  const step = Math.max(16, Math.floor(Math.min(gpu.batchBytes, bindingLimit(gpu.device)) / 16) * 16);
   const batches: Batch[] = [];
   for (let at = 0; at < data.byteLength || (at === 0 && batches.length === 0); at += step) {
     const bytes = Math.min(step, data.byteLength - at);

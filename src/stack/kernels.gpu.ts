@@ -5,7 +5,7 @@
 import type { Engine } from '../engine.js';
 import type { GpuHandle } from '../host/device.js';
 import { getKernel, type Kernel } from '../host/pipelines.js';
-import { BATCH_BYTES, runBatches, type Batch } from '../host/batches.js';
+import { runBatches, type Batch } from '../host/batches.js';
 import type { Recorder } from '../host/recorder.js';
 import { claimStaged, type StagedRange } from '../host/stagedMemory.js';
 import { bindingLimit } from '../host/chunking.js';
@@ -212,7 +212,7 @@ interface Job {
 async function runPieces(gpu: GpuHandle, job: Job, opts: LayerRunOptions): Promise<LayerOutput> {
   const { width, height } = job.shape;
   // Pieces of at most a batch each, so that two batches in flight overlap transfers with compute.
-  const limit = Math.min(bindingLimit(gpu.device), opts.maxChunkBytes ?? Infinity, BATCH_BYTES);
+  const limit = Math.min(bindingLimit(gpu.device), opts.maxChunkBytes ?? Infinity, gpu.batchBytes);
   const pieces = planPieces({ ...job.shape, mapBytes: 4 * job.table(job.maps.at(job.z0)).table.length }, limit);
   // Staged input (engine.stage) is copied on the GPU's side when every piece starts on a whole word of it.
   const single = job.single;

@@ -13,6 +13,9 @@ import { bayer } from '../../src/maps/bayer.js';
 import { orderedPalette, orderedPaletteParams } from '../../src/kernels/orderedPalette.js';
 import { randomBytes, randomImage } from '../helpers/random.js';
 import { gpuEngine } from '../helpers/gpu.js';
+import { parseLayerMethod } from '../../src/stack/layerMaps.js';
+import { greyLevelsCpu } from '../../src/stack/kernels.js';
+import { greyLevelsLayers } from '../../src/stack/kernels.gpu.js';
 
 const params = orderedPaletteParams(bayer([8, 8]), randomBytes(8 * 3, 1));
 const image = randomImage(45, 33, 2);
@@ -60,6 +63,32 @@ test('auto declines a software adapter only when asked, and says so; an explicit
   }
   expect(Buffer.from((await declining.orderedPalette(image, params)).indices).equals(Buffer.from(expected))).toBe(true);
   await Promise.all([declining, using, explicit].map((e) => e.destroy()));
+});
+
+test('batchBytes: smaller batches mean more submits and the same bits, for images and stacks; bad sizes are refused', async () => {
+  const photo = randomImage(300, 200, 5); // 240,000 bytes
+  const want = orderedPalette(photo, params);
+  const layers = { width: 64, height: 50, z0: 0, count: 12, data: randomBytes(64 * 50 * 12, 6) }; // 3,200 bytes a layer
+  const maps = parseLayerMethod('bayer3d4');
+  const wantLayers = greyLevelsCpu(layers, maps, 2).data;
+  const submits: number[] = [];
+  for (const batchBytes of [undefined, 65536, 65536 * 3]) {
+    const engine = await Engine.create({ backend: 'gpu', ...(batchBytes ? { batchBytes } : {}) });
+    const queue = (await engine.device())!.queue;
+    const submit = queue.submit.bind(queue);
+    let n = 0;
+    queue.submit = (buffers) => {
+      n++;
+      submit(buffers);
+    };
+    expect(Buffer.from((await engine.orderedPalette(photo, params)).indices).equals(Buffer.from(want)), `${batchBytes}`).toBe(true);
+    expect(Buffer.from((await greyLevelsLayers(engine, layers, maps, 2)).data).equals(Buffer.from(wantLayers)), `${batchBytes}`).toBe(true);
+    submits.push(n);
+    await engine.destroy();
+  }
+  expect(submits[1]).toBeGreaterThan(submits[2]!);
+  expect(submits[2]).toBeGreaterThan(submits[0]!);
+  for (const bad of [0, 1000, 65536.5, Number.NaN]) await expect(Engine.create({ backend: 'gpu', batchBytes: bad })).rejects.toThrow(RangeError);
 });
 
 test("a caller's device is used and left alive by destroy()", async () => {
