@@ -131,14 +131,21 @@ function median(v: number[]): number {
 export async function probe(size: Size, repeats: number): Promise<string> {
   const gpu = await requestGpu();
   if (!gpu) throw new Error('no WebGPU adapter');
-  if (!gpu.timestamps) throw new Error(`${gpu.adapter.description}: no timestamp queries, which the probe needs`);
+  try {
+    if (!gpu.timestamps) throw new Error(`${gpu.adapter.description}: no timestamp queries, which the probe needs`);
+    return await measure(gpu, size, repeats);
+  } finally {
+    gpu.device.destroy();
+  }
+}
+
+async function measure(gpu: GpuHandle, size: Size, repeats: number): Promise<string> {
   const { device } = gpu;
-  const STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC; // Dawn's globals exist now
+  const STORAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
   const module = device.createShaderModule({ code: readFileSync(join(packageRoot(), 'bench', 'probe.wgsl'), 'utf8') });
   const zeroGrid = device.createBuffer({ size: 12, usage: GPUBufferUsage.INDIRECT | GPUBufferUsage.COPY_DST });
   device.queue.writeBuffer(zeroGrid, 0, new Uint32Array(3));
   const p: Probe = { gpu, module, pipelines: new Map(), zeroGrid };
-
   const image = new Uint8Array(photo(size.width, size.height, 8).data.buffer as ArrayBuffer);
   const words = size.width * size.height;
   const src = device.createBuffer({ size: words * 4, usage: STORAGE });
@@ -171,14 +178,14 @@ export async function probe(size: Size, repeats: number): Promise<string> {
   for (const before of ['none', 'upload', 'upload+settle'] as const) {
     row(`pixels4 after ${before === 'none' ? 'no copy' : before === 'upload' ? 'an upload copy' : 'an upload copy and an untimed settle pass'}`, words, 5, await timeEntry(p, b, 'pixels4', 4, repeats, before));
   }
-  for (const x of [src, staging, table, b.dst, b.params, zeroGrid]) x.destroy();
-  device.destroy();
-  return out.join('\n');
+  return out.join('\n'); // the buffers go with the device
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const { values } = parseArgs({ options: { size: { type: 'string', default: '4K' }, repeats: { type: 'string', default: '7' } } });
   const size = [HD, UHD, UHD8].find((s) => s.name.toLowerCase() === values.size.toLowerCase());
   if (!size) throw new Error(`--size: one of 1080p, 4K, 8K, not ${values.size}`);
-  console.log(await probe(size, Number(values.repeats)));
+  const repeats = Number(values.repeats);
+  if (!Number.isInteger(repeats) || repeats < 1) throw new Error(`--repeats: a whole number ≥ 1, not ${values.repeats}`);
+  console.log(await probe(size, repeats));
 }

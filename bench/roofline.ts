@@ -2,6 +2,7 @@
 // path through the GPU (upload, copy, readback), and the CPU's single-thread memcpy.
 import type { Engine } from '../src/engine.js';
 import { copyGpu, timeCopy } from '../src/kernels/copy.gpu.js';
+import { bindingLimit } from '../src/host/chunking.js';
 import { stats, type Stats } from './stats.js';
 
 export interface GpuRoofline {
@@ -91,8 +92,10 @@ export async function gpuRoofline(engine: Engine, bytes: number, repeats: number
         await copyGpu(g, data);
         if (i >= 0) m2m.push(gbs(t.bytes, performance.now() - t0));
       }
-      const host = await hostCopies(g.device, g.batchBytes, Math.max(3, repeats));
-      return { bytes: t.bytes, batchBytes: g.batchBytes, copyGBs, timedBy: timed ? 'timestamps' : 'wall', memoryToMemoryGBs: stats(m2m), ...host } satisfies GpuRoofline;
+      // At the batch size, as every call's pieces are (no piece exceeds one binding).
+      const hostBytes = Math.min(g.batchBytes, bindingLimit(g.device));
+      const host = await hostCopies(g.device, hostBytes, Math.max(3, repeats));
+      return { bytes: t.bytes, batchBytes: hostBytes, copyGBs, timedBy: timed ? 'timestamps' : 'wall', memoryToMemoryGBs: stats(m2m), ...host } satisfies GpuRoofline;
     },
   });
 }

@@ -71,6 +71,9 @@ export class Engine {
     if (!BACKENDS.includes(choice)) throw new RangeError(`backend must be one of ${BACKENDS.join(', ')}, not ${String(choice)}`);
     const threads = options.threads ?? 1;
     if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be an integer >= 1, not ${String(threads)}`);
+    if (options.softwareAdapter !== undefined && options.softwareAdapter !== 'use' && options.softwareAdapter !== 'decline') {
+      throw new RangeError(`softwareAdapter must be use or decline, not ${String(options.softwareAdapter)}`);
+    }
     const batchBytes = options.batchBytes;
     if (batchBytes !== undefined && !(Number.isInteger(batchBytes) && batchBytes >= 1 << 16)) {
       throw new RangeError(`batchBytes must be an integer of at least 65536, not ${String(batchBytes)}`);

@@ -304,7 +304,6 @@ async function settled(tiles: Promise<void>[]): Promise<void> {
   if (failed) throw failed.reason;
 }
 
-/** The result as an ordinary array the caller owns. */
 /** The result out of the workers' shared memory, into the caller's array where given (one copy either way). */
 function copyOut(buf: SharedArrayBuffer, bytes: number, into: Uint8Array | undefined): Uint8Array {
   const out = outputArray(bytes, into);

@@ -10,8 +10,9 @@ import { orderedMixParams } from '../kernels/orderedMix.js';
 import { parseMethod } from '../maps/catalogue.js';
 import type { ThresholdMap } from '../maps/thresholdMap.js';
 import type { Palette } from '../palette/palette.js';
+import { checkAutoPalette } from '../palette/autoOptions.js';
 import { parseLockList, resolvePalette } from '../palette/parse.js';
-import { levels, parseCodes, parseLevels, type AlphaMode, type CodePlacement, type LevelsResult } from './levels.js';
+import { checkLevelsOptions, levels, parseCodes, parseLevels, type AlphaMode, type CodePlacement, type LevelsOptions, type LevelsResult } from './levels.js';
 
 /** pair: the two nearest colours, mixed in linear light; offset: threshold offsets; yliluoma: mixing plans. */
 export type MixMethod = 'pair' | 'offset' | 'yliluoma';
@@ -112,44 +113,45 @@ export async function ditherImage(image: Raster | RgbaImage, options: DitherImag
   const map = typeof options.method === 'string' ? parseMethod(options.method) : (options.method ?? parseMethod('bayer8'));
   if (map.size[2] !== 1) throw new InputError('--method', `${map.name} is a 3D map; images need a 2D one (3D maps are for \`ditherforge stack\`)`);
   // Every option is checked before an engine exists, so bad input fails with its own line and nothing else.
-  const levelsMode =
+  const chunk = options.maxChunkBytes === undefined ? {} : { maxChunkBytes: options.maxChunkBytes };
+  const levelsOptions: LevelsOptions | null =
     options.levels === undefined
       ? null
       : {
           levels: typeof options.levels === 'string' ? parseLevels(options.levels) : options.levels,
           codes: typeof options.codes === 'string' ? parseCodes(options.codes) : (options.codes ?? 'srgb'),
+          cutoff: options.cutoff ?? 0.5,
+          map,
+          gammaSpace: options.gammaSpace ?? false,
+          alpha: options.alpha ?? 'keep',
+          ...chunk,
         };
-  const paletteSpec = levelsMode ? null : resolvePaletteSpec(options);
+  if (levelsOptions) checkLevelsOptions(levelsOptions);
+  const paletteSpec = levelsOptions ? null : resolvePaletteSpec(options);
+  const alpha = options.alpha ?? 'threshold';
+  const mix = options.mix ?? 'pair';
+  const decideAlpha = paletteSpec !== null && alpha !== 'keep' && hasAlpha(image);
+  if (paletteSpec && decideAlpha) {
+    if (('auto' in paletteSpec ? paletteSpec.auto : paletteSpec.size) >= 256) {
+      throw new InputError('--palette', 'a 256-colour palette leaves no index for transparent pixels; use 255 colours or --alpha keep');
+    }
+    if (mix === 'yliluoma') throw new InputError('--alpha', `${alpha} is not available with --mix yliluoma; use --alpha keep`);
+  }
   // One image: a software adapter's start-up costs more than the CPU backend's whole run.
   const engine =
     options.engine ?? (await Engine.create({ backend: options.backend ?? 'auto', softwareAdapter: 'decline', ...(options.threads === undefined ? {} : { threads: options.threads }) }));
   try {
     const info = { width: image.width, height: image.height, backend: engine.backend, adapter: engine.adapter, method: map.name };
-    const chunk = options.maxChunkBytes === undefined ? {} : { maxChunkBytes: options.maxChunkBytes };
-    if (levelsMode) {
-      const r = await levels(engine, image as Raster, {
-        ...levelsMode,
-        cutoff: options.cutoff ?? 0.5,
-        map,
-        gammaSpace: options.gammaSpace ?? false,
-        alpha: options.alpha ?? 'keep',
-        ...chunk,
-      });
+    if (levelsOptions) {
+      const r = await levels(engine, image as Raster, levelsOptions);
       return { ...r, ...info, ms: r.ms, gpuMs: r.gpuMs, mode: 'levels' };
     }
     const palette = await choosePalette(engine, image, paletteSpec!);
-    const alpha = options.alpha ?? 'threshold';
-    const decideAlpha = alpha !== 'keep' && hasAlpha(image);
     // Before the kernel: a call on staged memory detaches the image's data.
     const kept = alpha === 'keep' && hasAlpha(image) ? sourceAlpha(image) : null;
-    if (decideAlpha && palette.size >= 256) {
-      throw new InputError('--palette', 'a 256-colour palette leaves no index for transparent pixels; use 255 colours or --alpha keep');
-    }
     const t0 = performance.now();
     let run: { indices: Uint8Array; gpuMs: number | null };
-    const mix = options.mix ?? 'pair';
     if (mix === 'yliluoma') {
-      if (decideAlpha) throw new InputError('--alpha', `${alpha} is not available with --mix yliluoma; use --alpha keep`);
       const params = orderedMixParams(map, palette.colors, { gammaSpace: options.gammaSpace ?? false });
       const { orderedMix } = await import('../kernels/orderedMix.gpu.js'); // GPU code: loaded only for this mix
       run = await orderedMix(engine, image, params, chunk);
@@ -167,16 +169,16 @@ export async function ditherImage(image: Raster | RgbaImage, options: DitherImag
     const transparentIndex = decideAlpha && run.indices.includes(palette.size) ? palette.size : null;
     return { ...info, mode: 'palette', indices: run.indices, palette, transparentIndex, alpha: kept, ms, gpuMs: run.gpuMs };
   } finally {
-    if (!options.engine) engine.destroy();
+    if (!options.engine) await engine.destroy();
   }
 }
 
 /** The palette option parsed (files read): a palette, or an auto palette's size and locked colours. */
-function resolvePaletteSpec(options: DitherImageOptions): Palette | { auto: number; lock: Uint8Array | undefined } {
+function resolvePaletteSpec(options: DitherImageOptions): Palette | { auto: number; lock: Uint8Array } {
   const spec = options.palette ?? 'bw';
   const chosen = typeof spec === 'string' ? resolvePalette(spec) : spec;
   const lock = typeof options.lock === 'string' ? parseLockList(options.lock) : options.lock;
-  if ('auto' in chosen) return { auto: chosen.auto, lock };
+  if ('auto' in chosen) return { auto: chosen.auto, lock: checkAutoPalette(chosen.auto, lock ? { lock } : {}) };
   if (lock?.length) throw new InputError('--lock', 'only applies to auto palettes (--palette auto:N)');
   return chosen;
 }
@@ -184,5 +186,5 @@ function resolvePaletteSpec(options: DitherImageOptions): Palette | { auto: numb
 async function choosePalette(engine: Engine, image: Raster | RgbaImage, spec: ReturnType<typeof resolvePaletteSpec>): Promise<Palette> {
   if (!('auto' in spec)) return spec;
   const { autoPalette } = await import('../palette/auto.js'); // with its GPU kernels: loaded only for auto:N
-  return autoPalette(engine, image as Raster, spec.auto, spec.lock?.length ? { lock: spec.lock } : {});
+  return autoPalette(engine, image as Raster, spec.auto, spec.lock.length ? { lock: spec.lock } : {});
 }

@@ -97,6 +97,19 @@ function checkLevels(levels: readonly number[]): void {
   }
 }
 
+/** Every option checked (InputError naming the option), before any engine or table exists. */
+export function checkLevelsOptions(options: LevelsOptions): void {
+  checkLevels(options.levels);
+  const placement = options.codes ?? 'srgb';
+  if (typeof placement === 'object') checkGamma(placement.gamma);
+  else if (placement !== 'srgb' && placement !== 'linear') throw new InputError('--codes', `unknown placement "${String(placement)}"`);
+  checkCutoff(options.cutoff ?? 0.5);
+  const alpha = options.alpha ?? 'keep';
+  if (!ALPHA_MODES.includes(alpha)) throw new InputError('--alpha', `expected ${ALPHA_MODES.join(', ')}, got "${String(alpha)}"`);
+  const map = options.map ?? bayer([8, 8]);
+  if (map.size[2] !== 1) throw new InputError('--method', `${map.name} is a 3D map; levels needs a 2D one`);
+}
+
 /** The smallest PNG grey depth that holds n codes. */
 const greyDepth = (n: number): 1 | 2 | 4 | 8 => (n <= 2 ? 1 : n <= 4 ? 2 : n <= 16 ? 4 : 8);
 
@@ -110,16 +123,11 @@ export interface LevelsPlan {
 
 /** Validates the options (InputError naming the option) and builds the tables for this raster. */
 export function planLevels(raster: Raster, options: LevelsOptions): LevelsPlan {
-  checkLevels(options.levels);
+  checkLevelsOptions(options);
   const placement = options.codes ?? 'srgb';
-  if (typeof placement === 'object') checkGamma(placement.gamma);
-  else if (placement !== 'srgb' && placement !== 'linear') throw new InputError('--codes', `unknown placement "${String(placement)}"`);
   const cutoff = options.cutoff ?? 0.5;
-  checkCutoff(cutoff);
   const alpha = options.alpha ?? 'keep';
-  if (!ALPHA_MODES.includes(alpha)) throw new InputError('--alpha', `expected ${ALPHA_MODES.join(', ')}, got "${String(alpha)}"`);
   const map = options.map ?? bayer([8, 8]);
-  if (map.size[2] !== 1) throw new InputError('--method', `${map.name} is a 3D map; levels needs a 2D one`);
   const gammaSpace = options.gammaSpace ?? false;
 
   const grey = raster.source.colorType === 'grey' || raster.source.colorType === 'grey-alpha';

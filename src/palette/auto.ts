@@ -3,7 +3,6 @@
 // reference), the update is host float64 rounded to linear Q16, so both backends give the same palette.
 import type { Engine } from '../engine.js';
 import type { GpuHandle } from '../host/device.js';
-import { InputError } from '../errors.js';
 import { LINEAR_ONE, srgbEncode, srgbToLinearTable } from '../color/transfer.js';
 import { spaceTransform } from '../color/space.js';
 import {
@@ -18,17 +17,12 @@ import {
   type HistogramParams,
 } from '../kernels/autoPalette.js';
 import { assignGpu, histogramGpu } from '../kernels/autoPalette.gpu.js';
-import { makePalette, MAX_PALETTE_COLORS, rgbToHex, type Palette } from './palette.js';
+import { makePalette, type Palette } from './palette.js';
 import { wuSeeds } from './wu.js';
+import { checkAutoPalette, DEFAULT_MAX_ITERATIONS, type AutoPaletteOptions } from './autoOptions.js';
 
-export interface AutoPaletteOptions {
-  /** sRGB8 RGB triplets that must be in the palette, exactly, first and in this order. They count toward N. */
-  readonly lock?: Uint8Array;
-  /** Most assignment passes of k-means (default DEFAULT_MAX_ITERATIONS; 0 returns Wu's seeds). */
-  readonly maxIterations?: number;
-  /** Histogram bits per channel, 1..6 (default HISTOGRAM_BITS). */
-  readonly bits?: number;
-}
+export { DEFAULT_MAX_ITERATIONS, type AutoPaletteOptions };
+
 
 export interface AutoPaletteResult {
   readonly palette: Palette;
@@ -39,8 +33,6 @@ export interface AutoPaletteResult {
   /** True when the last pass changed no assignment (or no k-means was needed). */
   readonly converged: boolean;
 }
-
-export const DEFAULT_MAX_ITERATIONS = 32;
 
 /** The two kernels, on one backend. */
 export interface AutoPaletteBackend {
@@ -64,37 +56,19 @@ export async function autoPalette(engine: Engine, image: HistogramImage, n: numb
 
 /** autoPalette with what happened (iterations, bins), for tests and reports. */
 export async function autoPaletteRun(engine: Engine, image: HistogramImage, n: number, options: AutoPaletteOptions = {}): Promise<AutoPaletteResult> {
-  checkOptions(n, options);
+  checkAutoPalette(n, options);
   return await engine.run({
     cpu: () => autoPaletteWith(cpuAutoBackend, image, n, options),
     gpu: (gpu) => autoPaletteWith(gpuAutoBackend(gpu), image, n, options),
   });
 }
 
-function checkOptions(n: number, options: AutoPaletteOptions): Uint8Array {
-  if (!Number.isInteger(n) || n < 2 || n > MAX_PALETTE_COLORS) {
-    throw new InputError('--palette', `auto:${n}: N must be an integer from 2 to ${MAX_PALETTE_COLORS}`);
-  }
-  const lock = options.lock ?? new Uint8Array(0);
-  if (lock.length % 3 !== 0) throw new InputError('--lock', `${lock.length} values are not whole RGB triplets`);
-  const locked = lock.length / 3;
-  if (locked >= n) throw new InputError('--lock', `${locked} locked colours leave no free colour in auto:${n}; N must exceed them`);
-  const seen = new Set<number>();
-  for (let i = 0; i < locked; i++) {
-    const key = (lock[3 * i]! << 16) | (lock[3 * i + 1]! << 8) | lock[3 * i + 2]!;
-    if (seen.has(key)) throw new InputError('--lock', `${rgbToHex(lock[3 * i]!, lock[3 * i + 1]!, lock[3 * i + 2]!)} is listed twice`);
-    seen.add(key);
-  }
-  const it = options.maxIterations ?? DEFAULT_MAX_ITERATIONS;
-  if (!Number.isInteger(it) || it < 0) throw new RangeError(`maxIterations must be an integer ≥ 0, not ${it}`);
-  return lock;
-}
 
 const toSrgb8 = (v: number): number => Math.round(srgbEncode(v / LINEAR_ONE) * 255);
 
 /** The driver on any backend (autoPaletteRun picks the engine's; benchmarks wrap one to time its kernels). */
 export async function autoPaletteWith(be: AutoPaletteBackend, image: HistogramImage, n: number, options: AutoPaletteOptions = {}): Promise<AutoPaletteResult> {
-  const lock = checkOptions(n, options);
+  const lock = checkAutoPalette(n, options);
   const bits = options.bits ?? HISTOGRAM_BITS;
   const maxIterations = options.maxIterations ?? DEFAULT_MAX_ITERATIONS;
   const bins = histogramBins(await be.histogram(image, histogramParams(image, bits)), bits);

@@ -122,4 +122,29 @@ describe('bad input: one line, non-zero exit, no output file', () => {
     expect(ourLines(badPalette.stderr)[0]).toMatch(/nosuchpreset/);
     expect(existsSync(join(dir, 'x.png'))).toBe(false);
   });
+
+  test('with no --backend, a bad option is its own one line, whatever adapter there is (none, software, hardware)', () => {
+    const rgba = join(dir, 'rgba.png');
+    const px = randomBytes(31 * 7 * 4, 9); // alpha random: transparent pixels present
+    writeFileSync(rgba, encode({ width: 31, height: 7, data: px, channels: 4, depth: 8 }));
+    const gpl = join(dir, '256.gpl');
+    writeFileSync(gpl, `GIMP Palette\n${Array.from({ length: 256 }, (_, i) => `${i} ${255 - i} ${(7 * i) % 256}\tc${i}`).join('\n')}\n`);
+    const cases: [string[], RegExp][] = [
+      [['--palette', 'auto:3', '--lock', '#000000,#ffffff,#ff0000'], /--lock/],
+      [['--palette', 'auto:4', '--lock', '#000000,#000000'], /listed twice/],
+      [['--mix', 'yliluoma'], /--alpha/],
+      [['--palette', gpl], /256-colour/],
+      [['--levels', '1'], /--levels/],
+      [['--levels', '4', '--cutoff', '1.5'], /--cutoff/],
+    ];
+    for (const env of [NO_ADAPTER, {}]) {
+      for (const [args, message] of cases) {
+        const out = join(dir, 'bad.png');
+        const r = ditherforge(['image', rgba, '-o', out, ...args], env);
+        expect(r.code, args.join(' ')).not.toBe(0);
+        expect(ourLines(r.stderr), args.join(' ')).toEqual([expect.stringMatching(message)]);
+        expect(existsSync(out)).toBe(false);
+      }
+    }
+  });
 });

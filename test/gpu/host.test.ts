@@ -68,26 +68,52 @@ test('auto declines a software adapter only when asked, and says so; an explicit
 test('batchBytes: smaller batches mean more submits and the same bits, for images and stacks; bad sizes are refused', async () => {
   const photo = randomImage(300, 200, 5); // 240,000 bytes
   const want = orderedPalette(photo, params);
-  const layers = { width: 64, height: 50, z0: 0, count: 12, data: randomBytes(64 * 50 * 12, 6) }; // 3,200 bytes a layer
+  const layers = { width: 64, height: 50, z0: 0, count: 96, data: randomBytes(64 * 50 * 96, 6) }; // 307,200 bytes
   const maps = parseLayerMethod('bayer3d4');
   const wantLayers = greyLevelsCpu(layers, maps, 2).data;
-  const submits: number[] = [];
+  const submits: { image: number; stack: number }[] = [];
   for (const batchBytes of [undefined, 65536, 65536 * 3]) {
     const engine = await Engine.create({ backend: 'gpu', ...(batchBytes ? { batchBytes } : {}) });
-    const queue = (await engine.device())!.queue;
-    const submit = queue.submit.bind(queue);
-    let n = 0;
-    queue.submit = (buffers) => {
-      n++;
-      submit(buffers);
-    };
+    const count = await countSubmits(engine);
     expect(Buffer.from((await engine.orderedPalette(photo, params)).indices).equals(Buffer.from(want)), `${batchBytes}`).toBe(true);
+    const image = count.n;
     expect(Buffer.from((await greyLevelsLayers(engine, layers, maps, 2)).data).equals(Buffer.from(wantLayers)), `${batchBytes}`).toBe(true);
-    submits.push(n);
+    submits.push({ image, stack: count.n - image });
     await engine.destroy();
   }
-  expect(submits[1]).toBeGreaterThan(submits[2]!);
-  expect(submits[2]).toBeGreaterThan(submits[0]!);
+  for (const part of ['image', 'stack'] as const) {
+    expect(submits[1]![part], part).toBeGreaterThan(submits[2]![part]);
+    expect(submits[2]![part], part).toBeGreaterThan(submits[0]![part]);
+  }
+  // A device the engine re-creates after a loss keeps the engine's batch size.
+  const small = await Engine.create({ backend: 'gpu', batchBytes: 65536, notify: () => {} });
+  const before = await countSubmits(small);
+  await small.orderedPalette(photo, params);
+  const lost = (await small.device())!;
+  lost.destroy();
+  await lost.lost;
+  await small.orderedPalette(photo, params); // re-creates the device
+  const after = await countSubmits(small);
+  expect(Buffer.from((await small.orderedPalette(photo, params)).indices).equals(Buffer.from(want))).toBe(true);
+  expect(after.n).toBe(before.n);
+  await small.destroy();
+  for (const bad of [0, 1000, 65536.5, Number.NaN]) await expect(Engine.create({ backend: 'gpu', batchBytes: bad })).rejects.toThrow(RangeError);
+});
+
+/** Counts the submits on the engine's current device from now on (observing them; the work is real). */
+async function countSubmits(engine: Engine): Promise<{ n: number }> {
+  const queue = (await engine.device())!.queue;
+  const submit = queue.submit.bind(queue);
+  const count = { n: 0 };
+  queue.submit = (buffers) => {
+    count.n++;
+    submit(buffers);
+  };
+  return count;
+}
+
+test('softwareAdapter takes use or decline only', async () => {
+  await expect(Engine.create({ softwareAdapter: 'skip' as 'use' })).rejects.toThrow(RangeError);
   for (const bad of [0, 1000, 65536.5, Number.NaN]) await expect(Engine.create({ backend: 'gpu', batchBytes: bad })).rejects.toThrow(RangeError);
 });
 
