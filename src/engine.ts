@@ -7,6 +7,7 @@ import { orderedPalette, type OrderedPaletteParams, type RgbaImage } from './ker
 import type { GpuRunOptions } from './kernels/orderedPalette.gpu.js';
 import type { CpuPool } from './cpu/pool.js';
 import { placeInto } from './host/outputArray.js';
+import { mayHaveHardwareGpu } from './host/gpuPresence.js';
 import { GpuStagedMemory, PlainStagedMemory, type StageDirection, type StagedMemory } from './host/stagedMemory.js';
 
 export type BackendChoice = 'auto' | 'gpu' | 'cpu';
@@ -19,7 +20,8 @@ export interface EngineOptions {
    * What `auto` does when the only adapter is a software one (lavapipe, SwiftShader): `use` it (default), or
    * `decline` it for the CPU backend. Use suits long runs (video, stacks), where software Vulkan's compiled
    * kernels outrun the CPU reference; decline suits one image, where its start-up (about 0.7 s of device creation
-   * and shader compilation on 2 cores) costs more than the whole job on the CPU.
+   * and shader compilation on 2 cores) costs more than the whole job on the CPU. On Linux with no GPU device
+   * node (/dev/dri/renderD*, /dev/nvidiactl, /dev/dxg) decline does not even ask for the adapter.
    */
   readonly softwareAdapter?: 'use' | 'decline';
   /**
@@ -79,10 +81,14 @@ export class Engine {
       throw new RangeError(`batchBytes must be an integer of at least 65536, not ${String(batchBytes)}`);
     }
     if (choice === 'cpu') return new Engine('cpu', null, await cpuPool(threads));
+    const decline = choice === 'auto' && options.softwareAdapter === 'decline' && !options.device;
+    if (decline && !(await mayHaveHardwareGpu())) {
+      notify('no hardware GPU here (no GPU device node); using the CPU backend, faster for one image than a software GPU (--backend gpu uses one)');
+      return new Engine('cpu', null, await cpuPool(threads));
+    }
     // Loaded here, not at the top: the CPU backend's commands skip the device code's start-up (~12 ms).
     const { GpuContext } = await import('./host/context.js');
     const declined: { adapter?: AdapterReport } = {};
-    const decline = choice === 'auto' && options.softwareAdapter === 'decline';
     const ctx = await GpuContext.open({
       notify,
       ...(options.device ? { device: options.device } : {}),
