@@ -1,7 +1,8 @@
 #!/bin/bash
 # Everything to run on a lent GPU machine in one call, after `npm run build` and ../shared/gpu/pack.sh here:
 #   device run, carry [".gpu", "dist"]:  bash .gpu/run.sh bash bench/device.sh NAME [bench options...]
-# 0. the probe (bench/probe.ts): the kernels' memory patterns alone at 4K, dispatch sizes, and an upload copy
+# 0. the probe (bench/probe.ts): the kernels' memory patterns alone at 8K (133 MB in: more than a big GPU's L2
+#    holds, so repeats read memory), dispatch sizes, and an upload copy
 #    before the timed pass, against the copy kernel: where the kernels' gap to the roofline comes from;
 # 1. parity: every kernel, GPU against the CPU backend, byte for byte (the largest binding included);
 # 2. the bench on the GPU alone (stacks 4× deeper than the defaults, which a real GPU finishes near launch overhead);
@@ -12,7 +13,7 @@
 # 3b. 2D and 3D again in batches of 256 MiB (--batch-mib; BATCH=0 skips it): what a dispatch's fixed costs take
 #    from the kernels at the default 32 MiB;
 # 4. with THREADS=1, the bench on the threaded CPU backend over every core of that machine, for the GPU/CPU ratio
-#    (off by default: bench/results/h200-threads.* has it, and steps 0–3 alone come to 505 s of timeouts, of the
+#    (off by default: bench/results/h200-threads.* has it, and steps 0–3 alone come to 520 s of timeouts, of the
 #    device's 600 s per command).
 # Logs and results land in $OUT (the device tool's folder), packed in one tarball; the tables print last.
 set -uo pipefail
@@ -25,7 +26,7 @@ quiet() { grep -v 'artificially reduced' || true; }
 
 nvidia-smi > "$dir/nvidia-smi.txt" 2>&1 || true
 echo "== probe"
-timeout 45 node dist/bench/probe.js --size 4K 2>&1 | quiet > "$dir/probe.md"
+timeout 60 node dist/bench/probe.js --size 8K 2>&1 | quiet > "$dir/probe.md"
 cat "$dir/probe.md"
 
 echo "== parity"
