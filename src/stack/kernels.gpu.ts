@@ -34,7 +34,9 @@ export interface LayerRunOptions {
   /**
    * Where the output goes (at least count · layerStride bytes): `data` is then a view of it. A slicer that reuses
    * one array per batch of layers spares a new array's page faults, which cost more than its copy on some hosts.
-   * A plain array: staged output memory is filled by a host copy here, unclaimed, so no other call may use it.
+   * Staged output memory (engine.stage(bytes, 'output')) is filled by the GPU's own copies where every piece's
+   * result starts on a whole word of it (always for 1-bit output; for bytes, when a layer and every row range
+   * start on one), else by a host copy; either way the call holds it until it ends.
    */
   readonly into?: Uint8Array;
 }
@@ -214,15 +216,34 @@ async function runPieces(gpu: GpuHandle, job: Job, opts: LayerRunOptions): Promi
   // Pieces of at most a batch each, so that two batches in flight overlap transfers with compute.
   const limit = Math.min(bindingLimit(gpu.device), opts.maxChunkBytes ?? Infinity, gpu.batchBytes);
   const pieces = planPieces({ ...job.shape, mapBytes: 4 * job.table(job.maps.at(job.z0)).table.length }, limit);
-  // Staged input (engine.stage) is copied on the GPU's side when every piece starts on a whole word of it.
+  // Staged memory (engine.stage) is copied on the GPU's side when every piece starts on a whole word of it.
   const single = job.single;
   const staged = single ? claimStaged(gpu.device, single.data, 'input', single.data.byteLength) : null;
-  const direct = staged?.direct && pieces.every((p) => (pieceStart(p, width, height) * single!.bytesPerVoxel) % 4 === 0) ? staged : null;
+  let stagedOut: StagedRange | null = null;
   try {
-    return await runPiecesFrom(gpu, job, opts, pieces, direct);
+    const direct = staged?.direct && pieces.every((p) => (pieceStart(p, width, height) * single!.bytesPerVoxel) % 4 === 0) ? staged : null;
+    const stride = layerStride(width, height, job.bits);
+    if (opts.into) stagedOut = claimStaged(gpu.device, opts.into, 'output', stride * job.shape.count);
+    const aligned = (p: Piece) => pieceReads(p, width, stride, job.bits, Math.ceil((p.rows * width) / job.shape.per)).every((r) => r.at % 4 === 0);
+    const directOut = stagedOut?.direct && pieces.every(aligned) ? stagedOut : null;
+    return await runPiecesFrom(gpu, job, opts, pieces, direct, directOut);
   } finally {
-    await staged?.staged.release();
+    await Promise.all([staged?.staged.release(), stagedOut?.staged.release()]);
   }
+}
+
+/**
+ * Where piece `p`'s result goes: runs of `size` bytes from `from` in its output buffer to `at` in the result.
+ * One run where the piece is contiguous in the result (row ranges start on a word, planPieces; 1-bit layers are
+ * word-padded alike), else one per layer (byte layers whose voxels are no multiple of 4).
+ */
+function pieceReads(p: Piece, width: number, stride: number, bits: 1 | 8, outWords: number): { from: number; at: number; size: number }[] {
+  const voxels = p.rows * width; // per layer of the piece
+  if (bits === 1 || voxels % 4 === 0 || p.layers === 1) {
+    const at = p.layer * stride + (bits === 1 ? (p.row * width) / 8 : p.row * width);
+    return [{ from: 0, at, size: bits === 1 ? 4 * outWords * p.layers : voxels * p.layers }];
+  }
+  return Array.from({ length: p.layers }, (_, l) => ({ from: 4 * outWords * l, at: (p.layer + l) * stride, size: voxels }));
 }
 
 /** The first voxel of piece `p` among the stack's voxels. */
@@ -230,8 +251,12 @@ function pieceStart(p: Piece, width: number, height: number): number {
   return p.layer * width * height + p.row * width;
 }
 
-/** The pieces in batches; `direct`: the staged input the GPU copies them from, else each is uploaded. */
-async function runPiecesFrom(gpu: GpuHandle, job: Job, opts: LayerRunOptions, pieces: Piece[], direct: StagedRange | null): Promise<LayerOutput> {
+/**
+ * The pieces in batches; `direct`: the staged input the GPU copies them from, else each is uploaded; `directOut`:
+ * the staged output the GPU copies results into, in whole words (a result that ends inside a word ends the
+ * output, and the word's rest is the staged memory's own padding: claimStaged), else each is read back.
+ */
+async function runPiecesFrom(gpu: GpuHandle, job: Job, opts: LayerRunOptions, pieces: Piece[], direct: StagedRange | null, directOut: StagedRange | null): Promise<LayerOutput> {
   const { width, height, count, per } = job.shape;
   const stride = layerStride(width, height, job.bits);
   const out = outputArray(stride * count, opts.into);
@@ -261,19 +286,19 @@ async function runPiecesFrom(gpu: GpuHandle, job: Job, opts: LayerRunOptions, pi
           uniforms: { [job.names.params]: job.params(p, outWords) },
           workgroups: Math.ceil((p.layers * Math.ceil(voxels / job.run)) / 64), // one invocation per run of voxels
         });
-        const into = (at: number, size: number) => out.subarray(at, at + size);
-        if (job.bits === 1 || voxels % 4 === 0 || p.layers === 1) {
-          // Contiguous in the result: row ranges start on a word (planPieces), layers are word-padded alike.
-          const at = p.layer * stride + (job.bits === 1 ? (p.row * width) / 8 : p.row * width);
-          const size = job.bits === 1 ? 4 * words : voxels * p.layers;
-          return [rec.read(buf, 0, size, into(at, size))];
+        const reads = pieceReads(p, width, stride, job.bits, outWords);
+        if (directOut) {
+          for (const r of reads) rec.readStaged(buf, r.from, directOut, r.at, r.size);
+          return [];
         }
-        return Array.from({ length: p.layers }, (_, l) => rec.read(buf, 4 * outWords * l, voxels, into((p.layer + l) * stride, voxels)));
+        return reads.map((r) => rec.read(buf, r.from, r.size, out.subarray(r.at, r.at + r.size)));
       },
     }),
   );
   const gpuMs = await runBatches(gpu, batches);
-  return { data: out, layerStride: stride, bitsPerVoxel: job.bits, gpuMs };
+  if (!directOut) return { data: out, layerStride: stride, bitsPerVoxel: job.bits, gpuMs };
+  await directOut.staged.release(); // mapped again: its data is readable
+  return { data: directOut.staged.data.subarray(directOut.offset, directOut.offset + stride * count), layerStride: stride, bitsPerVoxel: job.bits, gpuMs };
 }
 
 /** The uniform members both stack kernels share (GreyParams and FractionParams in the WGSL). */

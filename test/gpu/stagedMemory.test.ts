@@ -215,6 +215,67 @@ describe('stack layers from staged input equal the CPU reference', () => {
   }
 });
 
+describe('stack results into staged output equal the CPU reference', () => {
+  const lm = parseLayerMethod('bayer3d8');
+  // [width, height, levels, rows per piece, view offset, GPU copies]. 1-bit layers are whole words, so any piece
+  // lands on a word; byte layers do when a layer (w·h) and every row range (rows·w) start on one: 20×6 and 7-row
+  // pieces of 12 wide (84 bytes) do, 5×5 (25-byte layers) does not. Offset 2 is never a whole word.
+  const cases: [number, number, 2 | 5, number, number, boolean][] = [
+    [64, 40, 2, 7, 0, true],
+    [33, 21, 2, 64, 8, true], // 3 layers a piece
+    [64, 40, 2, 7, 2, false],
+    [20, 6, 5, 6, 4, true],
+    [12, 21, 5, 7, 4, true],
+    [12, 21, 5, 42, 0, true], // 2 layers a piece
+    [5, 5, 5, 1000, 0, false], // one piece of 7 layers, the 2nd starting at byte 25
+  ];
+  for (const [w, h, levels, rows, at, direct] of cases) {
+    test(`grey 8-bit ${w}x${h} x 7 layers, ${levels} levels, pieces of ${rows} rows, into at byte ${at} (${direct ? 'GPU copy' : 'host copy'})`, async () => {
+      const count = 7;
+      const samples = randomBytes(w * h * count, w * 31 + h + levels);
+      const layers = { width: w, height: h, z0: 2, count, data: samples };
+      const cpu = greyLevelsCpu(layers, lm, levels);
+      const output = await engine.stage(cpu.data.length + at + 8, 'output');
+      output.data.fill(0x5c);
+      const into = output.data.subarray(at, at + cpu.data.length);
+      const gpu = await greyLevelsLayers(engine, layers, lm, levels, { into, maxChunkBytes: rows * w, poison: 0xa5a5a5a5 });
+      expect(into.length === 0, 'detached iff the GPU copied into it').toBe(direct);
+      expect(gpu.data.byteOffset).toBe(at);
+      expect(sameBytes(gpu.data, cpu.data)).toBe(true);
+      const after = output.data; // mapped again
+      expect(sameBytes(after.subarray(at, at + cpu.data.length), cpu.data)).toBe(true);
+      expect([...after.subarray(0, at), ...after.subarray(at + cpu.data.length)].every((b) => b === 0x5c), 'nothing written outside the result').toBe(true);
+      output.destroy();
+    });
+  }
+
+  test("one 5x5 byte layer: its last word is the memory's own padding only when nothing follows the result", async () => {
+    const layers = { width: 5, height: 5, z0: 0, count: 1, data: randomBytes(25, 77) };
+    const cpu = greyLevelsCpu(layers, lm, 5);
+    for (const [size, direct] of [[25, true], [26, false]] as const) {
+      const output = await engine.stage(size, 'output');
+      output.data.fill(0x5c);
+      const into = output.data.subarray(0, 25);
+      const gpu = await greyLevelsLayers(engine, layers, lm, 5, { into });
+      expect(into.length === 0, `${size}: detached iff the GPU copied`).toBe(direct);
+      expect(sameBytes(gpu.data, cpu.data)).toBe(true);
+      if (size === 26) expect(output.data[25]).toBe(0x5c);
+      output.destroy();
+    }
+  });
+
+  test('4 material fractions, 8-bit channels, into staged output with staged input', async () => {
+    const [w, h, count] = [48, 10, 5];
+    const channels = [0, 1, 2, 3].map((c) => randomBytes(w * h * count, 50 + c));
+    const cpu = materialFractionsCpu({ width: w, height: h, z0: 0, count, channels }, lm);
+    const output = await engine.stage(cpu.data.length, 'output');
+    const gpu = await materialFractionsLayers(engine, { width: w, height: h, z0: 0, count, channels }, lm, { into: output.data, maxChunkBytes: 4 * 3 * w });
+    expect(gpu.data.buffer).toBe(output.data.buffer);
+    expect(sameBytes(gpu.data, cpu.data)).toBe(true);
+    output.destroy();
+  });
+});
+
 describe('staged memory through ditherImage', () => {
   test('alpha kept from a staged image is the source alpha (read before the call detaches it)', async () => {
     const image = randomImage(23, 9, 31);
