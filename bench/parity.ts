@@ -13,6 +13,7 @@ import { bayer } from '../src/maps/bayer.js';
 import { getPreset } from '../src/palette/index.js';
 import { greyLevelsLayers } from '../src/stack/kernels.gpu.js';
 import { parseLayerMethod } from '../src/stack/layerMaps.js';
+import { layerStride } from '../src/stack/kernels.js';
 
 /** xorshift32: the same inputs on every run and machine. */
 function random(seed: number): () => number {
@@ -155,21 +156,24 @@ function stackCases(): Case[] {
       }
     }
   }
-  // Layers in staged input memory (engine.stage), straight through the layer kernel, one layer per piece: the GPU
-  // copies pieces that start on a whole word (2048 wide), the host the others (1001 × 257 is odd).
+  // Layers in staged input and output memory (engine.stage), straight through the layer kernel, one layer per
+  // piece: the GPU copies input pieces that start on a whole word (2048 wide), the host the others (1001 × 257 is
+  // odd); 1-bit results land on whole words, so the GPU copies every one of them into the output.
   const maps = parseLayerMethod('bayer3d8');
   for (const [w, h] of [[2048, 33], [1001, 257]] as const) {
     const data = fill(w * h * 5, 8, seed++) as Uint8Array;
     cases.push({
-      name: `stack grey → 1 bit bayer3d8 staged input ${w}×${h}×5`,
+      name: `stack grey → 1 bit bayer3d8 staged input and output ${w}×${h}×5`,
       run: async (engine) => {
         const memory = await engine.stage(data.length);
+        const output = await engine.stage(5 * layerStride(w, h, 1), 'output');
         try {
           memory.data.set(data);
-          const oneLayer = { maxChunkBytes: Math.ceil((3 * w * h) / 2) };
-          return (await greyLevelsLayers(engine, { width: w, height: h, z0: 0, count: 5, data: memory.data }, maps, 2, oneLayer)).data;
+          const oneLayer = { maxChunkBytes: Math.ceil((3 * w * h) / 2), into: output.data };
+          return (await greyLevelsLayers(engine, { width: w, height: h, z0: 0, count: 5, data: memory.data }, maps, 2, oneLayer)).data.slice();
         } finally {
           memory.destroy();
+          output.destroy();
         }
       },
     });

@@ -167,15 +167,17 @@ const STACK_METHOD = 'bayer3d8';
 
 /**
  * A stack of layers in memory through its kernel. `staged` (grey only): the layers are in staged input memory
- * (engine.stage), filled once before the timing as a slicer would rasterize each batch of layers there.
+ * (engine.stage), filled once before the timing as a slicer would rasterize each batch of layers there, and the
+ * bits go into staged output memory.
  */
 function stack(inputs: Inputs, s: StackSize, kind: StackKind, staged = false): Workload {
   const voxels = s.width * s.height * s.layers;
   const key = `${kind}:${s.width}x${s.height}x${s.layers}`;
   const grey = kind === 'grey1';
   let maps: LayerMaps | undefined;
-  let memory: StagedMemory | null = null;
-  const output = () => inputs.get(`${key}:out`, () => new Uint8Array(s.layers * layerStride(s.width, s.height, grey ? 1 : 8)));
+  let memory: { input: StagedMemory; output: StagedMemory } | null = null;
+  const outBytes = s.layers * layerStride(s.width, s.height, grey ? 1 : 8);
+  const output = () => inputs.get(`${key}:out`, () => new Uint8Array(outBytes));
   return {
     id: `3d-${staged ? 'staged-' : ''}${s.name}-${kind}`,
     group: grey ? '3D grey8→1 bit' : '3D 4 materials',
@@ -197,11 +199,12 @@ function stack(inputs: Inputs, s: StackSize, kind: StackKind, staged = false): W
           backends: ['gpu'] as const,
           async setup(e: Engine) {
             const data = inputs.get(key, () => greyStack(s.width, s.height, s.layers));
-            memory = await e.stage(data.length);
-            memory.data.set(data);
+            memory = { input: await e.stage(data.length), output: await e.stage(outBytes, 'output') };
+            memory.input.data.set(data);
           },
           teardown() {
-            memory?.destroy();
+            memory?.input.destroy();
+            memory?.output.destroy();
             memory = null;
           },
         }
@@ -211,11 +214,12 @@ function stack(inputs: Inputs, s: StackSize, kind: StackKind, staged = false): W
       const m = maps;
       const shape = { width: s.width, height: s.height, z0: 0, count: s.layers };
       // The GPU reads back into one array reused by every call, as a slicer reuses its buffers (as for images).
-      const into = output();
+      const into = memory ? memory.output.data : output();
       if (grey) {
-        const layers: GreyLayers = { ...shape, data: memory ? memory.data : inputs.get(key, () => greyStack(s.width, s.height, s.layers)) };
+        const layers: GreyLayers = { ...shape, data: memory ? memory.input.data : inputs.get(key, () => greyStack(s.width, s.height, s.layers)) };
         const out = await onEngine(e, () => greyLevelsCpu(layers, m, 2), (p) => p.greyLevels(layers, m, 2), (g) => greyLevelsGpu(g, layers, m, 2, { into }));
-        if (memory && e.backend === 'gpu' && layers.data.length) throw new Error('staged memory was copied on the host, not by the GPU');
+        // The GPU detaches staged arrays it copied from and into; one still attached was copied on the host.
+        if (memory && e.backend === 'gpu' && (layers.data.length || into.length)) throw new Error('staged memory was copied on the host, not by the GPU');
         return out.gpuMs;
       }
       const layers: FractionLayers = { ...shape, channels: inputs.get(key, () => fractionStack(s.width, s.height, s.layers)) };
