@@ -4,7 +4,7 @@ import type { SplitPasses } from '../src/kernels/orderedPalette.gpu.js';
 export type BackendId = 'gpu' | 'cpu' | 'threads';
 export const BACKEND_IDS: readonly BackendId[] = ['gpu', 'cpu', 'threads'];
 
-/** The label's last words on rows whose input (and, for images, output) is staged memory: no host copies. */
+/** The label's last words on rows whose input and output are staged memory: no host copies. */
 export const STAGED = ', staged';
 export type MapName = 'bayer8' | 'bluenoise64';
 export type StackKind = 'grey1' | 'fractions4';

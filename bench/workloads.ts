@@ -39,7 +39,7 @@ export interface Workload {
   prepare(): void;
   /** Only these backends run it (default: every one). */
   readonly backends?: readonly BackendId[];
-  /** Untimed, before the first call on `engine`: what the workload holds per engine (staged input memory). */
+  /** Untimed, before the first call on `engine`: what the workload holds per engine (staged memory). */
   setup?(engine: Engine): Promise<void>;
   /** After the last call on `engine`: frees what setup() made. */
   teardown?(engine: Engine): void;
@@ -199,7 +199,13 @@ function stack(inputs: Inputs, s: StackSize, kind: StackKind, staged = false): W
           backends: ['gpu'] as const,
           async setup(e: Engine) {
             const data = inputs.get(key, () => greyStack(s.width, s.height, s.layers));
-            memory = { input: await e.stage(data.length), output: await e.stage(outBytes, 'output') };
+            const input = await e.stage(data.length);
+            try {
+              memory = { input, output: await e.stage(outBytes, 'output') };
+            } catch (err) {
+              input.destroy();
+              throw err;
+            }
             memory.input.data.set(data);
           },
           teardown() {
@@ -213,7 +219,8 @@ function stack(inputs: Inputs, s: StackSize, kind: StackKind, staged = false): W
       maps ??= parseLayerMethod(STACK_METHOD);
       const m = maps;
       const shape = { width: s.width, height: s.height, z0: 0, count: s.layers };
-      // The GPU reads back into one array reused by every call, as a slicer reuses its buffers (as for images).
+      // The GPU reads back into one array reused by every call, as a slicer reuses its buffers (as for images), or
+      // copies into the staged output itself.
       const into = memory ? memory.output.data : output();
       if (grey) {
         const layers: GreyLayers = { ...shape, data: memory ? memory.input.data : inputs.get(key, () => greyStack(s.width, s.height, s.layers)) };

@@ -8,7 +8,7 @@ import { outputArray } from './outputArray.js';
 import type { GpuHandle } from './device.js';
 import type { Kernel } from './pipelines.js';
 import type { Recorder } from './recorder.js';
-import { claimStaged, type StagedRange } from './stagedMemory.js';
+import { claimStaged, sameStaged, type StagedRange } from './stagedMemory.js';
 
 export interface RowKernelSpec {
   readonly kernel: Kernel;
@@ -59,13 +59,14 @@ export async function runRowKernel(gpu: GpuHandle, spec: RowKernelSpec): Promise
   const output = outputArray(outBytes, spec.into);
   // Staged memory is copied on the GPU's side, from offsets read now: once unmapped, its arrays are detached.
   const stagedIn = claimStaged(gpu.device, data, 'input', data.byteLength);
-  const gpuIn = stagedIn?.direct ? stagedIn : null;
+  const oneMemory = sameStaged(data, spec.into); // in and out in one staged memory: both copied on the host
+  const gpuIn = stagedIn?.direct && !oneMemory ? stagedIn : null;
   let stagedOut: StagedRange | null = null;
   let tables: ReturnType<typeof sharedTables> | null = null;
   try {
     if (data.length < 4 * width * height) throw new RangeError(`image data holds ${data.length} samples; ${width}×${height} RGBA needs ${4 * width * height}`);
     if (spec.into) stagedOut = claimStaged(gpu.device, spec.into, 'output', outBytes);
-    let gpuOut = stagedOut?.direct ? stagedOut : null;
+    let gpuOut = stagedOut?.direct && !oneMemory ? stagedOut : null;
     // Staged output takes each chunk's result at its offset in whole words: chunks of whole multiples of the rows
     // that fill whole words (every chunk but the last has `fit` rows), or the host copies where none fits.
     const fit = chunks[0]?.count ?? 0;
@@ -107,11 +108,11 @@ export async function runRowKernel(gpu: GpuHandle, spec: RowKernelSpec): Promise
     );
     const gpuMs = await runBatches(gpu, batches);
     if (!gpuOut) return { output, gpuMs };
-    await gpuOut.staged.release();
+    await gpuOut.release();
     return { output: gpuOut.staged.data.subarray(gpuOut.offset, gpuOut.offset + outBytes), gpuMs };
   } finally {
     tables?.release();
-    await Promise.all([stagedIn?.staged.release(), stagedOut?.staged.release()]);
+    await Promise.all([stagedIn?.release(), stagedOut?.release()]);
   }
 }
 

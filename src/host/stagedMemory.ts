@@ -119,6 +119,11 @@ export interface StagedRange {
   readonly staged: GpuStagedMemory;
   readonly offset: number;
   readonly direct: boolean;
+  /**
+   * Ends this claim (maps the memory again); once: a later call would otherwise find the memory claimed by
+   * another call and end that claim instead.
+   */
+  release(): Promise<void>;
 }
 
 /**
@@ -135,7 +140,18 @@ export function claimStaged(device: GPUDevice, view: ArrayBufferView, direction:
   // Copies go in whole words. An input may read past its last byte; an output must not write over bytes of the
   // caller's that follow it, unless those are the buffer's own padding past its last byte.
   const wholeWords = direction === 'input' || bytes % 4 === 0 || offset + bytes === staged.byteLength;
-  return { staged, offset, direct: offset % 4 === 0 && wholeWords };
+  let released: Promise<void> | null = null;
+  return { staged, offset, direct: offset % 4 === 0 && wholeWords, release: () => (released ??= staged.release()) };
+}
+
+/**
+ * Whether `a` and `b` are views of the same staged memory (a call's input and its `into`, say). The GPU may then
+ * copy neither side: unmapping the memory for one would detach the other, which the call still reads or fills
+ * on the host.
+ */
+export function sameStaged(a: ArrayBufferView, b: ArrayBufferView | undefined): boolean {
+  const owner = owners.get(a.buffer);
+  return owner !== undefined && b !== undefined && owners.get(b.buffer) === owner;
 }
 
 /** A CPU backend's staged memory: a plain array. */

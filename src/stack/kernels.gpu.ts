@@ -7,7 +7,7 @@ import type { GpuHandle } from '../host/device.js';
 import { getKernel, type Kernel } from '../host/pipelines.js';
 import { runBatches, type Batch } from '../host/batches.js';
 import type { Recorder } from '../host/recorder.js';
-import { claimStaged, type StagedRange } from '../host/stagedMemory.js';
+import { claimStaged, sameStaged, type StagedRange } from '../host/stagedMemory.js';
 import { bindingLimit } from '../host/chunking.js';
 import { outputArray, placeInto } from '../host/outputArray.js';
 import type { ThresholdMap } from '../maps/thresholdMap.js';
@@ -34,9 +34,11 @@ export interface LayerRunOptions {
   /**
    * Where the output goes (at least count · layerStride bytes): `data` is then a view of it. A slicer that reuses
    * one array per batch of layers spares a new array's page faults, which cost more than its copy on some hosts.
-   * Staged output memory (engine.stage(bytes, 'output')) is filled by the GPU's own copies where every piece's
-   * result starts on a whole word of it (always for 1-bit output; for bytes, when a layer and every row range
-   * start on one), else by a host copy; either way the call holds it until it ends.
+   * Staged output memory (engine.stage(bytes, 'output')) is filled by the GPU's own copies where `into` starts on
+   * a whole word of it, every piece's result does too (always for 1-bit output; for bytes, when a layer and every
+   * row range start on one), and the result ends on a whole word or at the memory's end; else by a host copy.
+   * Either way the call holds it until it ends; after a GPU copy `into` is detached: read `data` of the result (or
+   * of the memory) again. Input and output in one staged memory are both copied on the host.
    */
   readonly into?: Uint8Array;
 }
@@ -221,14 +223,16 @@ async function runPieces(gpu: GpuHandle, job: Job, opts: LayerRunOptions): Promi
   const staged = single ? claimStaged(gpu.device, single.data, 'input', single.data.byteLength) : null;
   let stagedOut: StagedRange | null = null;
   try {
-    const direct = staged?.direct && pieces.every((p) => (pieceStart(p, width, height) * single!.bytesPerVoxel) % 4 === 0) ? staged : null;
+    // In and out in one staged memory: both copied on the host (unmapping it for one would detach the other).
+    const shared = single !== undefined && sameStaged(single.data, opts.into);
+    const direct = staged?.direct && !shared && pieces.every((p) => (pieceStart(p, width, height) * single!.bytesPerVoxel) % 4 === 0) ? staged : null;
     const stride = layerStride(width, height, job.bits);
     if (opts.into) stagedOut = claimStaged(gpu.device, opts.into, 'output', stride * job.shape.count);
     const aligned = (p: Piece) => pieceReads(p, width, stride, job.bits, Math.ceil((p.rows * width) / job.shape.per)).every((r) => r.at % 4 === 0);
-    const directOut = stagedOut?.direct && pieces.every(aligned) ? stagedOut : null;
+    const directOut = stagedOut?.direct && !shared && pieces.every(aligned) ? stagedOut : null;
     return await runPiecesFrom(gpu, job, opts, pieces, direct, directOut);
   } finally {
-    await Promise.all([staged?.staged.release(), stagedOut?.staged.release()]);
+    await Promise.all([staged?.release(), stagedOut?.release()]);
   }
 }
 
@@ -297,7 +301,7 @@ async function runPiecesFrom(gpu: GpuHandle, job: Job, opts: LayerRunOptions, pi
   );
   const gpuMs = await runBatches(gpu, batches);
   if (!directOut) return { data: out, layerStride: stride, bitsPerVoxel: job.bits, gpuMs };
-  await directOut.staged.release(); // mapped again: its data is readable
+  await directOut.release(); // mapped again: its data is readable
   return { data: directOut.staged.data.subarray(directOut.offset, directOut.offset + stride * count), layerStride: stride, bitsPerVoxel: job.bits, gpuMs };
 }
 

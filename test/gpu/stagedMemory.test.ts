@@ -217,22 +217,24 @@ describe('stack layers from staged input equal the CPU reference', () => {
 
 describe('stack results into staged output equal the CPU reference', () => {
   const lm = parseLayerMethod('bayer3d8');
-  // [width, height, levels, rows per piece, view offset, GPU copies]. 1-bit layers are whole words, so any piece
-  // lands on a word; byte layers do when a layer (w·h) and every row range (rows·w) start on one: 20×6 and 7-row
-  // pieces of 12 wide (84 bytes) do, 5×5 (25-byte layers) does not. Offset 2 is never a whole word.
-  const cases: [number, number, 2 | 5, number, number, boolean][] = [
-    [64, 40, 2, 7, 0, true],
-    [33, 21, 2, 64, 8, true], // 3 layers a piece
-    [64, 40, 2, 7, 2, false],
-    [20, 6, 5, 6, 4, true],
-    [12, 21, 5, 7, 4, true],
-    [12, 21, 5, 42, 0, true], // 2 layers a piece
-    [5, 5, 5, 1000, 0, false], // one piece of 7 layers, the 2nd starting at byte 25
+  // [width, height, layers, levels, rows per piece, view offset, GPU copies]. 1-bit layers are whole words, so
+  // any piece lands on a word; byte layers do when a layer (w·h) and every row range (rows·w) start on one: 20×6
+  // and 7-row pieces of 12 wide (84 bytes) do; 5×5 layers (25 bytes) do not, though the whole result (100 bytes,
+  // 4 layers) is whole words. Offset 2 is never a whole word; 7 layers of 5×5 end mid-word with bytes after them.
+  const cases: [number, number, number, 2 | 5, number, number, boolean][] = [
+    [64, 40, 7, 2, 7, 0, true],
+    [33, 21, 7, 2, 64, 8, true], // 3 layers a piece
+    [64, 40, 7, 2, 7, 2, false],
+    [20, 6, 7, 5, 6, 4, true],
+    [12, 21, 7, 5, 7, 4, true],
+    [12, 21, 7, 5, 63, 0, true], // 2 layers a piece
+    [5, 5, 4, 5, 1000, 0, false], // one piece: layer 2 starts at byte 25
+    [5, 5, 4, 5, 6, 0, false], // a layer a piece, at bytes 25, 50, 75
+    [5, 5, 7, 5, 1000, 0, false],
   ];
-  for (const [w, h, levels, rows, at, direct] of cases) {
-    test(`grey 8-bit ${w}x${h} x 7 layers, ${levels} levels, pieces of ${rows} rows, into at byte ${at} (${direct ? 'GPU copy' : 'host copy'})`, async () => {
-      const count = 7;
-      const samples = randomBytes(w * h * count, w * 31 + h + levels);
+  for (const [w, h, count, levels, rows, at, direct] of cases) {
+    test(`grey 8-bit ${w}x${h} x ${count} layers, ${levels} levels, pieces of ${rows} rows, into at byte ${at} (${direct ? 'GPU copy' : 'host copy'})`, async () => {
+      const samples = randomBytes(w * h * count, w * 31 + h + levels + count);
       const layers = { width: w, height: h, z0: 2, count, data: samples };
       const cpu = greyLevelsCpu(layers, lm, levels);
       const output = await engine.stage(cpu.data.length + at + 8, 'output');
@@ -264,15 +266,57 @@ describe('stack results into staged output equal the CPU reference', () => {
     }
   });
 
-  test('4 material fractions, 8-bit channels, into staged output with staged input', async () => {
+  test('4 material fractions, 8-bit channels, into staged output', async () => {
     const [w, h, count] = [48, 10, 5];
     const channels = [0, 1, 2, 3].map((c) => randomBytes(w * h * count, 50 + c));
     const cpu = materialFractionsCpu({ width: w, height: h, z0: 0, count, channels }, lm);
     const output = await engine.stage(cpu.data.length, 'output');
-    const gpu = await materialFractionsLayers(engine, { width: w, height: h, z0: 0, count, channels }, lm, { into: output.data, maxChunkBytes: 4 * 3 * w });
+    const into = output.data;
+    const gpu = await materialFractionsLayers(engine, { width: w, height: h, z0: 0, count, channels }, lm, { into, maxChunkBytes: 4 * 3 * w });
+    expect(into.length, 'detached: the GPU copied into it').toBe(0);
     expect(gpu.data.buffer).toBe(output.data.buffer);
     expect(sameBytes(gpu.data, cpu.data)).toBe(true);
     output.destroy();
+  });
+
+  test('RGBA fractions from staged input into staged output: neither side copied on the host', async () => {
+    const [w, h, count] = [48, 10, 3];
+    const rgba = randomBytes(4 * w * h * count, 61);
+    const cpu = materialFractionsCpu({ width: w, height: h, z0: 0, count, rgba }, lm);
+    const input = await engine.stage(rgba.length);
+    input.data.set(rgba);
+    const output = await engine.stage(cpu.data.length, 'output');
+    const [from, into] = [input.data, output.data];
+    const gpu = await materialFractionsLayers(engine, { width: w, height: h, z0: 0, count, rgba: from }, lm, { into, maxChunkBytes: 4 * w * 4 });
+    expect([from.length, into.length], 'both detached').toEqual([0, 0]);
+    expect(sameBytes(gpu.data, cpu.data)).toBe(true);
+    input.destroy();
+    output.destroy();
+  });
+
+  test('one staged memory as both the input and `into` (either direction) is copied on the host, with the same bytes', async () => {
+    const [w, h, count] = [64, 8, 4];
+    const samples = randomBytes(w * h * count, 71);
+    const cpu = greyLevelsCpu({ width: w, height: h, z0: 0, count, data: samples }, lm, 5);
+    for (const direction of ['input', 'output'] as const) {
+      const memory = await engine.stage(samples.length, direction);
+      memory.data.set(samples);
+      const data = memory.data;
+      const gpu = await greyLevelsLayers(engine, { width: w, height: h, z0: 0, count, data }, lm, 5, { into: data, maxChunkBytes: w * h });
+      expect(sameBytes(gpu.data, cpu.data), direction).toBe(true);
+      expect(data.length, `${direction}: never unmapped`).toBe(samples.length);
+      memory.destroy();
+    }
+    // The same for an image: its indices over its own pixels.
+    const image = randomImage(64, 16, 72);
+    for (const direction of ['input', 'output'] as const) {
+      const memory = await engine.stage(image.data.length, direction);
+      memory.data.set(image.data);
+      const data = memory.data;
+      const gpu = await engine.orderedPalette({ width: 64, height: 16, data }, params, { into: data.subarray(0, 64 * 16), maxChunkBytes: 64 * 4 * 4 });
+      expect(sameBytes(gpu.indices, orderedPalette(image, params)), direction).toBe(true);
+      memory.destroy();
+    }
   });
 });
 
