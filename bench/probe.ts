@@ -16,6 +16,7 @@ import { HD, UHD, UHD8, type Size } from './config.js';
 import { photo } from './inputs.js';
 import { packageRoot } from './peers.js';
 import { sig } from './report.js';
+import { median } from './stats.js';
 
 const WORKGROUP = 64;
 
@@ -121,11 +122,6 @@ async function timeEntry(p: Probe, b: Buffers, entry: string, wordsPerInvocation
   return median(times);
 }
 
-function median(v: number[]): number {
-  const s = [...v].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 /** The probe's markdown report for one image size (a photo of that size as the pixels). */
 export async function probe(size: Size, repeats: number): Promise<string> {

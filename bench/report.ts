@@ -6,6 +6,7 @@ import { hostCeilingGBs, type CpuRoofline, type GpuRoofline } from './roofline.j
 import { BATCH_BYTES } from '../src/host/batches.js';
 import { barChart, type Group } from './svg.js';
 import type { AdapterInfo, Machine } from './system.js';
+import { median } from './stats.js';
 
 export interface BackendReport {
   readonly id: BackendId;
@@ -41,11 +42,6 @@ export interface BenchResult {
 export const sig = (v: number | null | undefined, digits = 3): string => (v === null || v === undefined || !Number.isFinite(v) ? '–' : Number(v.toPrecision(digits)).toString());
 const pct = (f: number | null | undefined): string => (f === null || f === undefined ? '–' : `${(f * 100).toPrecision(2)}%`);
 const mib = (b: number): string => (b >= 2 ** 20 ? `${(b / 2 ** 20).toFixed(0)} MiB` : `${(b / 1024).toFixed(0)} KiB`);
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-
 const GROUP_ORDER = ['2D palette', 'levels 16→8 bit', '3D grey8→1 bit', '3D 4 materials'];
 
 /** Workload ids in run order, grouped by kind (the run goes size by size). */

@@ -23,3 +23,10 @@ export function stats(values: readonly number[]): Stats {
   const r = (x: number) => Math.round(x * 1000) / 1000;
   return { n: s.length, median: r(quantile(s, 0.5)), min: r(s[0]!), max: r(s[s.length - 1]!), q1: r(quantile(s, 0.25)), q3: r(quantile(s, 0.75)) };
 }
+
+/** The median, unrounded (stats() rounds its figures for the results files). */
+export function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}

@@ -71,6 +71,29 @@ function onEngine<T>(e: Engine, cpu: () => T, pooled: (p: CpuPool) => Promise<T>
   return e.run({ cpu, cpuPool: pooled, gpu }) as Promise<T>;
 }
 
+/** A staged workload's memory on one engine: the input, filled once as a decoder or a slicer would, and the output. */
+interface StagedPair {
+  readonly input: StagedMemory;
+  readonly output: StagedMemory;
+}
+
+/** `data` in new staged input, and staged output of `outBytes`; neither is left behind if the other fails. */
+async function stagePair(e: Engine, data: Uint8Array, outBytes: number): Promise<StagedPair> {
+  const input = await e.stage(data.length);
+  try {
+    input.data.set(data);
+    return { input, output: await e.stage(outBytes, 'output') };
+  } catch (err) {
+    input.destroy();
+    throw err;
+  }
+}
+
+function freePair(p: StagedPair | null): void {
+  p?.input.destroy();
+  p?.output.destroy();
+}
+
 /**
  * An RGBA8 image to palette indices. `staged`: the GPU copies the image from staged input memory (engine.stage),
  * filled once before the timing as a decoder would write each frame there, and the indices into staged output
@@ -80,7 +103,7 @@ function palette2d(inputs: Inputs, size: Size, colours: 2 | 16 | 256, mapName: M
   const key = `rgba8:${size.width}x${size.height}`;
   const pal = benchPalette(colours);
   let params: OrderedPaletteParams | undefined;
-  let memory: { input: StagedMemory; output: StagedMemory } | null = null;
+  let memory: StagedPair | null = null;
   // With the image, the array the GPU reads its indices back into, reused by every call as a video pipeline reuses
   // its frames (the input is reused too): a new array per call would add its page faults to every GPU
   // memory-to-memory time.
@@ -104,12 +127,10 @@ function palette2d(inputs: Inputs, size: Size, colours: 2 | 16 | 256, mapName: M
           backends: ['gpu'] as const,
           async setup(e: Engine) {
             const { image } = input();
-            memory = { input: await e.stage(image.data.length), output: await e.stage(image.width * image.height, 'output') };
-            memory.input.data.set(image.data);
+            memory = await stagePair(e, image.data as Uint8Array, image.width * image.height);
           },
           teardown() {
-            memory?.input.destroy();
-            memory?.output.destroy();
+            freePair(memory);
             memory = null;
           },
         }
@@ -175,7 +196,7 @@ function stack(inputs: Inputs, s: StackSize, kind: StackKind, staged = false): W
   const key = `${kind}:${s.width}x${s.height}x${s.layers}`;
   const grey = kind === 'grey1';
   let maps: LayerMaps | undefined;
-  let memory: { input: StagedMemory; output: StagedMemory } | null = null;
+  let memory: StagedPair | null = null;
   const outBytes = s.layers * layerStride(s.width, s.height, grey ? 1 : 8);
   const output = () => inputs.get(`${key}:out`, () => new Uint8Array(outBytes));
   return {
@@ -198,19 +219,10 @@ function stack(inputs: Inputs, s: StackSize, kind: StackKind, staged = false): W
       ? {
           backends: ['gpu'] as const,
           async setup(e: Engine) {
-            const data = inputs.get(key, () => greyStack(s.width, s.height, s.layers));
-            const input = await e.stage(data.length);
-            try {
-              memory = { input, output: await e.stage(outBytes, 'output') };
-            } catch (err) {
-              input.destroy();
-              throw err;
-            }
-            memory.input.data.set(data);
+            memory = await stagePair(e, inputs.get(key, () => greyStack(s.width, s.height, s.layers)), outBytes);
           },
           teardown() {
-            memory?.input.destroy();
-            memory?.output.destroy();
+            freePair(memory);
             memory = null;
           },
         }

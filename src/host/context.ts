@@ -11,10 +11,6 @@ export class GpuContext {
     private readonly notify: Notify,
   ) {}
 
-  private get replacement(): GpuRequest {
-    return { batchBytes: this.current.batchBytes };
-  }
-
   /** A context on the caller's device, or on a new one; null when there is no adapter. */
   static async open(options: { device?: GPUDevice; notify?: Notify; declineSoftware?: GpuRequest['declineSoftware']; batchBytes?: number } = {}): Promise<GpuContext | null> {
     const notify = options.notify ?? (() => {});
@@ -37,7 +33,7 @@ export class GpuContext {
     if (!lost) return this.current;
     if (!this.current.owned) throw new DeviceLostError(lost.reason, `${lost.message} (the caller's device cannot be replaced)`);
     this.notify(`GPU device lost (${lost.reason}${lost.message ? `: ${lost.message}` : ''}); creating a new one`);
-    const next = await requestGpu(this.replacement);
+    const next = await requestGpu({ batchBytes: this.current.batchBytes }); // the engine's batch size, kept
     if (!next) throw new NoAdapterError('the GPU device was lost and no adapter is available any more');
     this.current = next;
     return next;

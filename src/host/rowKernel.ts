@@ -8,7 +8,7 @@ import { outputArray } from './outputArray.js';
 import type { GpuHandle } from './device.js';
 import type { Kernel } from './pipelines.js';
 import type { Recorder } from './recorder.js';
-import { claimStaged, sameStaged, type StagedRange } from './stagedMemory.js';
+import { claimCall } from './stagedMemory.js';
 
 export interface RowKernelSpec {
   readonly kernel: Kernel;
@@ -58,15 +58,13 @@ export async function runRowKernel(gpu: GpuHandle, spec: RowKernelSpec): Promise
   let chunks = rowChunks(height, width * bytesPerPixel, limit, maxRows);
   const output = outputArray(outBytes, spec.into);
   // Staged memory is copied on the GPU's side, from offsets read now: once unmapped, its arrays are detached.
-  const stagedIn = claimStaged(gpu.device, data, 'input', data.byteLength);
-  const oneMemory = sameStaged(data, spec.into); // in and out in one staged memory: both copied on the host
-  const gpuIn = stagedIn?.direct && !oneMemory ? stagedIn : null;
-  let stagedOut: StagedRange | null = null;
+  // Claimed first: memory a call is using says so, rather than reading as an empty array.
+  const staged = claimCall(gpu.device, data, spec.into, outBytes);
+  const gpuIn = staged.input?.direct ? staged.input : null;
   let tables: ReturnType<typeof sharedTables> | null = null;
   try {
     if (data.length < 4 * width * height) throw new RangeError(`image data holds ${data.length} samples; ${width}×${height} RGBA needs ${4 * width * height}`);
-    if (spec.into) stagedOut = claimStaged(gpu.device, spec.into, 'output', outBytes);
-    let gpuOut = stagedOut?.direct && !oneMemory ? stagedOut : null;
+    let gpuOut = staged.output?.direct ? staged.output : null;
     // Staged output takes each chunk's result at its offset in whole words: chunks of whole multiples of the rows
     // that fill whole words (every chunk but the last has `fit` rows), or the host copies where none fits.
     const fit = chunks[0]?.count ?? 0;
@@ -107,12 +105,10 @@ export async function runRowKernel(gpu: GpuHandle, spec: RowKernelSpec): Promise
       }),
     );
     const gpuMs = await runBatches(gpu, batches);
-    if (!gpuOut) return { output, gpuMs };
-    await gpuOut.release();
-    return { output: gpuOut.staged.data.subarray(gpuOut.offset, gpuOut.offset + outBytes), gpuMs };
+    return { output: gpuOut ? await gpuOut.result(outBytes) : output, gpuMs };
   } finally {
     tables?.release();
-    await Promise.all([stagedIn?.release(), stagedOut?.release()]);
+    await staged.release();
   }
 }
 

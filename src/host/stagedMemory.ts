@@ -124,6 +124,8 @@ export interface StagedRange {
    * another call and end that claim instead.
    */
   release(): Promise<void>;
+  /** Output the GPU copied into: the claim ended, and the `bytes` of the result in the memory, mapped again. */
+  result(bytes: number): Promise<Uint8Array>;
 }
 
 /**
@@ -131,7 +133,7 @@ export interface StagedRange {
  * claim holds either way until the caller's `release()`, so no other call unmaps memory this one still reads on
  * the host. Read before anything unmaps it: a detached view reports offset 0.
  */
-export function claimStaged(device: GPUDevice, view: ArrayBufferView, direction: StageDirection, bytes: number): StagedRange | null {
+function claimStaged(device: GPUDevice, view: ArrayBufferView, direction: StageDirection, bytes: number): StagedRange | null {
   const staged = owners.get(view.buffer);
   if (!staged || staged.direction !== direction) return null;
   if (staged.device !== device) throw new InputError(`staged ${direction}`, 'it was staged on another GPU device (the engine replaces a lost device); stage a new one');
@@ -141,17 +143,45 @@ export function claimStaged(device: GPUDevice, view: ArrayBufferView, direction:
   // caller's that follow it, unless those are the buffer's own padding past its last byte.
   const wholeWords = direction === 'input' || bytes % 4 === 0 || offset + bytes === staged.byteLength;
   let released: Promise<void> | null = null;
-  return { staged, offset, direct: offset % 4 === 0 && wholeWords, release: () => (released ??= staged.release()) };
+  const release = () => (released ??= staged.release());
+  return {
+    staged,
+    offset,
+    direct: offset % 4 === 0 && wholeWords,
+    release,
+    result: async (n) => {
+      await release();
+      return staged.data.subarray(offset, offset + n);
+    },
+  };
+}
+
+/** A call's staged memory: its input's and its output's claims (null for plain arrays), ended together. */
+export interface CallMemory {
+  readonly input: StagedRange | null;
+  readonly output: StagedRange | null;
+  release(): Promise<void>;
 }
 
 /**
- * Whether `a` and `b` are views of the same staged memory (a call's input and its `into`, say). The GPU may then
- * copy neither side: unmapping the memory for one would detach the other, which the call still reads or fills
- * on the host.
+ * Claims a call's input `data` and its output `into` (of `outBytes`) where they are staged memory. One staged
+ * memory on both sides is copied on the host on both: unmapping it for one would detach the other, which the call
+ * still reads or fills.
  */
-export function sameStaged(a: ArrayBufferView, b: ArrayBufferView | undefined): boolean {
-  const owner = owners.get(a.buffer);
-  return owner !== undefined && b !== undefined && owners.get(b.buffer) === owner;
+export function claimCall(device: GPUDevice, data: ArrayBufferView | undefined, into: Uint8Array | undefined, outBytes: number): CallMemory {
+  const input = data ? claimStaged(device, data, 'input', data.byteLength) : null;
+  let output: StagedRange | null;
+  try {
+    output = into ? claimStaged(device, into, 'output', outBytes) : null;
+  } catch (e) {
+    void input?.release();
+    throw e;
+  }
+  const release = async () => void (await Promise.all([input?.release(), output?.release()]));
+  const owner = data && owners.get(data.buffer);
+  if (!owner || !into || owners.get(into.buffer) !== owner) return { input, output, release };
+  const hostCopied = (r: StagedRange | null) => r && { ...r, direct: false };
+  return { input: hostCopied(input), output: hostCopied(output), release };
 }
 
 /** A CPU backend's staged memory: a plain array. */

@@ -7,7 +7,7 @@ import type { GpuHandle } from '../host/device.js';
 import { getKernel, type Kernel } from '../host/pipelines.js';
 import { runBatches, type Batch } from '../host/batches.js';
 import type { Recorder } from '../host/recorder.js';
-import { claimStaged, sameStaged, type StagedRange } from '../host/stagedMemory.js';
+import { claimCall, type StagedRange } from '../host/stagedMemory.js';
 import { bindingLimit } from '../host/chunking.js';
 import { outputArray, placeInto } from '../host/outputArray.js';
 import type { ThresholdMap } from '../maps/thresholdMap.js';
@@ -220,19 +220,15 @@ async function runPieces(gpu: GpuHandle, job: Job, opts: LayerRunOptions): Promi
   const pieces = planPieces({ ...job.shape, mapBytes: 4 * job.table(job.maps.at(job.z0)).table.length }, limit);
   // Staged memory (engine.stage) is copied on the GPU's side when every piece starts on a whole word of it.
   const single = job.single;
-  const staged = single ? claimStaged(gpu.device, single.data, 'input', single.data.byteLength) : null;
-  let stagedOut: StagedRange | null = null;
+  const stride = layerStride(width, height, job.bits);
+  const staged = claimCall(gpu.device, single?.data, opts.into, stride * job.shape.count);
   try {
-    // In and out in one staged memory: both copied on the host (unmapping it for one would detach the other).
-    const shared = single !== undefined && sameStaged(single.data, opts.into);
-    const direct = staged?.direct && !shared && pieces.every((p) => (pieceStart(p, width, height) * single!.bytesPerVoxel) % 4 === 0) ? staged : null;
-    const stride = layerStride(width, height, job.bits);
-    if (opts.into) stagedOut = claimStaged(gpu.device, opts.into, 'output', stride * job.shape.count);
+    const direct = staged.input?.direct && pieces.every((p) => (pieceStart(p, width, height) * single!.bytesPerVoxel) % 4 === 0) ? staged.input : null;
     const aligned = (p: Piece) => pieceReads(p, width, stride, job.bits, Math.ceil((p.rows * width) / job.shape.per)).every((r) => r.at % 4 === 0);
-    const directOut = stagedOut?.direct && !shared && pieces.every(aligned) ? stagedOut : null;
+    const directOut = staged.output?.direct && pieces.every(aligned) ? staged.output : null;
     return await runPiecesFrom(gpu, job, opts, pieces, direct, directOut);
   } finally {
-    await Promise.all([staged?.release(), stagedOut?.release()]);
+    await staged.release();
   }
 }
 
@@ -300,9 +296,7 @@ async function runPiecesFrom(gpu: GpuHandle, job: Job, opts: LayerRunOptions, pi
     }),
   );
   const gpuMs = await runBatches(gpu, batches);
-  if (!directOut) return { data: out, layerStride: stride, bitsPerVoxel: job.bits, gpuMs };
-  await directOut.release(); // mapped again: its data is readable
-  return { data: directOut.staged.data.subarray(directOut.offset, directOut.offset + stride * count), layerStride: stride, bitsPerVoxel: job.bits, gpuMs };
+  return { data: directOut ? await directOut.result(stride * count) : out, layerStride: stride, bitsPerVoxel: job.bits, gpuMs };
 }
 
 /** The uniform members both stack kernels share (GreyParams and FractionParams in the WGSL). */
