@@ -6,7 +6,6 @@ import type { GpuHandle } from './host/device.js';
 import { orderedPalette, type OrderedPaletteParams, type RgbaImage } from './kernels/orderedPalette.js';
 import type { GpuRunOptions } from './kernels/orderedPalette.gpu.js';
 import type { CpuPool } from './cpu/pool.js';
-import { placeInto } from './host/outputArray.js';
 import { mayHaveHardwareGpu } from './host/gpuPresence.js';
 import { GpuStagedMemory, PlainStagedMemory, type StageDirection, type StagedMemory } from './host/stagedMemory.js';
 
@@ -117,6 +116,14 @@ export class Engine {
     return this.pool?.threads ?? 1;
   }
 
+  /**
+   * Kernels run in this thread (the CPU backend without workers), so a kernel can take an image band by band as it
+   * decodes (formats/pngBands.ts) instead of whole.
+   */
+  get inThread(): boolean {
+    return !this.gpu && !this.pool;
+  }
+
   /** The live GPU device (re-created if lost), for callers that want to share it; null on the CPU backend. */
   async device(): Promise<GPUDevice | null> {
     return this.gpu ? (await this.gpu.acquire()).device : null;
@@ -145,7 +152,7 @@ export class Engine {
 
   orderedPalette(image: RgbaImage, params: OrderedPaletteParams, options: GpuRunOptions = {}): Promise<KernelRun> {
     return this.run({
-      cpu: () => ({ indices: placeInto(orderedPalette(image, params), options.into), gpuMs: null }),
+      cpu: () => ({ indices: orderedPalette(image, params, 0, image.height, options.into), gpuMs: null }),
       cpuPool: async (pool) => ({ indices: await pool.orderedPalette(image, params, options.into), gpuMs: null }),
       // Loaded on first use: the GPU kernels and their pipeline code are ~50 ms of start-up the CPU backend skips.
       gpu: async (gpu) => (await import('./kernels/orderedPalette.gpu.js')).orderedPaletteGpu(gpu, image, params, options),

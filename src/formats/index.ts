@@ -1,4 +1,5 @@
-export type { PngColorType, Raster } from './raster.js';
+export { isBanded, type BandedRaster, type PngColorType, type Raster, type RasterBand } from './raster.js';
+export { pngBands, type BandOptions } from './pngBands.js';
 export {
   DEFAULT_MAX_PIXELS,
   decodePng,

@@ -58,6 +58,13 @@ export function readPngHeader(bytes: Uint8Array, name: string): PngHeader {
 
 /** Decodes any PNG to RGBA; every problem with the file is an InputError naming `name`. */
 export function decodePng(bytes: Uint8Array, name: string, opts: DecodeOptions = {}): Raster {
+  const header = decodableHeader(bytes, name, opts);
+  if (header.bitDepth === 8 && !header.interlaced) return decodeRgba8(bytes, header, name);
+  return toRaster(decodeSamples(bytes, header, name), header, name);
+}
+
+/** The header, once the image is known to be within the size limit and of a kind decodePng reads. */
+export function decodableHeader(bytes: Uint8Array, name: string, opts: DecodeOptions = {}): PngHeader {
   const header = readPngHeader(bytes, name);
   const { width, height, bitDepth } = header;
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
@@ -71,8 +78,7 @@ export function decodePng(bytes: Uint8Array, name: string, opts: DecodeOptions =
   if (header.interlaced && bitDepth < 8) {
     throw new InputError(name, `interlaced ${bitDepth}-bit PNGs are not supported; re-save it without interlacing`);
   }
-  if (bitDepth === 8 && !header.interlaced) return decodeRgba8(bytes, header, name);
-  return toRaster(decodeSamples(bytes, header, name), header, name);
+  return header;
 }
 
 function toRaster(png: PngSamples, header: PngHeader, name: string): Raster {

@@ -37,11 +37,15 @@ export interface PngImageData {
   readonly trns?: Uint8Array;
 }
 
-/**
- * Checks the whole file (CRCs, truncation, the zlib stream, sizes) and returns its image data unfiltered. With
- * `capacity`, `raw` starts a buffer of its own of at least that many bytes, when that costs no copy.
- */
-export function readImageData(bytes: Uint8Array, header: PngHeader, name: string, capacity = 0): PngImageData {
+/** The chunks' data that decoding needs, every chunk checked (CRCs, truncation) and the ones required present. */
+export interface PngChunkData {
+  readonly idat: Uint8Array[];
+  readonly plte?: Uint8Array;
+  readonly trns?: Uint8Array;
+}
+
+/** Checks every chunk of the file (CRCs, truncation, IDAT and, for indexed images, PLTE present). */
+export function imageChunks(bytes: Uint8Array, header: PngHeader, name: string): PngChunkData {
   const { chunks, truncated } = readChunks(bytes);
   const bad = chunks.find((c) => !c.crcOk);
   if (bad) throw new InputError(name, `corrupt PNG (bad CRC in ${bad.type} chunk)`);
@@ -51,6 +55,15 @@ export function readImageData(bytes: Uint8Array, header: PngHeader, name: string
   const plte = chunks.find((c) => c.type === 'PLTE')?.data;
   const trns = chunks.find((c) => c.type === 'tRNS')?.data;
   if (header.colorType === 'indexed' && !plte?.length) throw new InputError(name, 'corrupt PNG (indexed image without a palette)');
+  return { idat, ...(plte ? { plte } : {}), ...(trns ? { trns } : {}) };
+}
+
+/**
+ * Checks the whole file (CRCs, truncation, the zlib stream, sizes) and returns its image data unfiltered. With
+ * `capacity`, `raw` starts a buffer of its own of at least that many bytes, when that costs no copy.
+ */
+export function readImageData(bytes: Uint8Array, header: PngHeader, name: string, capacity = 0): PngImageData {
+  const { idat, plte, trns } = imageChunks(bytes, header, name);
   const raw = inflateImage(idat, header, name, capacity);
   const bits = header.bitDepth * CHANNELS[header.colorType];
   const bpp = Math.max(1, bits >> 3);
@@ -60,7 +73,7 @@ export function readImageData(bytes: Uint8Array, header: PngHeader, name: string
     try {
       unfilterRows(raw, at, h, stride, bpp);
     } catch (err) {
-      throw new InputError(name, `corrupt PNG (${firstLine(err)})`);
+      throw unfilterError(err, name);
     }
     at += h * (stride + 1);
   }
@@ -102,10 +115,9 @@ function inflateImage(idat: Uint8Array[], header: PngHeader, name: string, capac
   try {
     raw = inflateSync(z, { chunkSize, maxOutputLength: Math.min(expected, kMaxLength) });
   } catch (err) {
-    const tooLong = (err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE';
-    throw new InputError(name, tooLong ? 'corrupt PNG (more image data than its size allows)' : `corrupt PNG (image data: ${firstLine(err)})`);
+    throw (err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE' ? tooMuchData(name) : inflateError(err, name);
   }
-  if (raw.length < expected) throw new InputError(name, `truncated PNG (image data is ${expected - raw.length} bytes short)`);
+  if (raw.length < expected) throw shortData(name, expected - raw.length);
   // Small outputs come from node's shared Buffer pool: never write past them there.
   if (raw.byteOffset === 0 && raw.buffer.byteLength >= capacity) return new Uint8Array(raw.buffer, 0, raw.length);
   const own = new Uint8Array(Math.max(capacity, raw.length));
@@ -134,8 +146,14 @@ function passes({ width, height, interlaced }: PngHeader): [number, number][] {
   return out;
 }
 
+// The decoding errors that both the whole-file and the banded decoder (pngBands.ts) report.
+export const tooMuchData = (name: string): InputError => new InputError(name, 'corrupt PNG (more image data than its size allows)');
+export const shortData = (name: string, missing: number): InputError => new InputError(name, `truncated PNG (image data is ${missing} bytes short)`);
+export const inflateError = (err: unknown, name: string): InputError => new InputError(name, `corrupt PNG (image data: ${firstLine(err)})`);
+export const unfilterError = (err: unknown, name: string): InputError => new InputError(name, `corrupt PNG (${firstLine(err)})`);
+
 /** Bytes of filtered scanlines (one filter byte per row) the image needs once inflated. */
-function rawSize(header: PngHeader): number {
+export function rawSize(header: PngHeader): number {
   const bits = header.bitDepth * CHANNELS[header.colorType];
   return passes(header).reduce((n, [w, h]) => n + h * (1 + Math.ceil((w * bits) / 8)), 0);
 }

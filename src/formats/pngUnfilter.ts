@@ -5,16 +5,18 @@
 
 /**
  * Unfilters `rows` scanlines starting at `at` in `raw`: each is a filter byte then `stride` bytes, `bpp` bytes per
- * complete pixel (1 below 8 bits). Filter bytes are left as they are. Throws with the row of an unknown filter.
+ * complete pixel (1 below 8 bits). Filter bytes are left as they are. `top` is the image (or pass) row of the first
+ * one: above 0, its row above sits unfiltered just before `at` (a band of rows decoded as they arrive). Throws with
+ * the row of an unknown filter.
  */
-export function unfilterRows(raw: Uint8Array, at: number, rows: number, stride: number, bpp: number): void {
+export function unfilterRows(raw: Uint8Array, at: number, rows: number, stride: number, bpp: number, top = 0): void {
   for (let y = 0; y < rows; y++) {
     const row = at + y * (stride + 1) + 1;
     const up = row - stride - 1; // the previous row, already unfiltered
     const filter = raw[row - 1]!;
     if (filter === 0) continue;
-    if (filter > 4) throw new RangeError(`row ${y}: unknown filter type ${filter}`);
-    if (y === 0) firstRow(raw, row, stride, bpp, filter);
+    if (filter > 4) throw new RangeError(`row ${top + y}: unknown filter type ${filter}`);
+    if (y + top === 0) firstRow(raw, row, stride, bpp, filter);
     else if (filter === 1) for (let i = bpp; i < stride; i++) raw[row + i] = raw[row + i]! + raw[row + i - bpp]!;
     else if (filter === 2) for (let i = 0; i < stride; i++) raw[row + i] = raw[row + i]! + raw[up + i]!;
     else if (filter === 3) {

@@ -12,3 +12,25 @@ export interface Raster {
   readonly hasAlpha: boolean;
   readonly source: { bitDepth: number; colorType: PngColorType };
 }
+
+/** Rows [firstRow, firstRow + rows) of a banded raster, RGBA interleaved like Raster.data. */
+export interface RasterBand {
+  readonly firstRow: number;
+  readonly rows: number;
+  readonly data: Uint8Array | Uint16Array;
+}
+
+/**
+ * A raster that can be read band by band as it decodes (so a kernel can start on the first rows while the rest
+ * inflate on another thread), or whole. One reading per raster: `bands()` or `whole()`, once.
+ */
+export interface BandedRaster extends Omit<Raster, 'data'> {
+  /** The bands, top to bottom. A band's data is valid only until the next band is asked for (its memory is reused). */
+  bands(): AsyncIterable<RasterBand>;
+  /** The whole image at once. */
+  whole(): Raster;
+}
+
+export function isBanded(image: object): image is BandedRaster {
+  return typeof (image as Partial<BandedRaster>).bands === 'function';
+}

@@ -4,8 +4,9 @@ import { Engine, type BackendChoice } from '../engine.js';
 import { InputError } from '../errors.js';
 import type { AdapterReport } from '../host/adapterInfo.js';
 import type { DistanceSpace } from '../color/space.js';
-import type { Raster } from '../formats/raster.js';
-import { orderedPaletteParams, type RgbaImage } from '../kernels/orderedPalette.js';
+import { isBanded, type BandedRaster, type Raster } from '../formats/raster.js';
+import { overBands } from './bands.js';
+import { orderedPalette, orderedPaletteParams, type AlphaDecision, type OrderedPaletteParams, type PaletteRule, type RgbaImage } from '../kernels/orderedPalette.js';
 import { orderedMixParams } from '../kernels/orderedMix.js';
 import { parseMethod } from '../maps/catalogue.js';
 import type { ThresholdMap } from '../maps/thresholdMap.js';
@@ -94,14 +95,19 @@ function sourceAlpha(image: Raster | RgbaImage): Uint8Array {
   return out;
 }
 
-function hasAlpha(image: Raster | RgbaImage): boolean {
+function hasAlpha(image: Raster | RgbaImage | BandedRaster): boolean {
   if ('hasAlpha' in image) return image.hasAlpha;
   const full = image.data instanceof Uint16Array ? 65535 : 255;
   for (let p = 3; p < image.data.length; p += 4) if (image.data[p] !== full) return true;
   return false;
 }
 
-export async function ditherImage(image: Raster | RgbaImage, options: DitherImageOptions = {}): Promise<DitheredImage> {
+/**
+ * Dithers one image. A banded raster (formats/pngBands.ts) streams through the kernel as it decodes when the engine
+ * runs kernels in this thread and the mode needs no whole-image pass (an auto palette, Yliluoma's mix, or kept
+ * alpha do); `ms` then includes its decoding.
+ */
+export async function ditherImage(input: Raster | RgbaImage | BandedRaster, options: DitherImageOptions = {}): Promise<DitheredImage> {
   checkEnum('--mix', options.mix, MIX_METHODS);
   checkEnum('--alpha', options.alpha, ALPHA_MODES);
   if (options.spread !== undefined && !(Number.isFinite(options.spread) && options.spread >= 0 && options.spread <= 4)) {
@@ -130,7 +136,7 @@ export async function ditherImage(image: Raster | RgbaImage, options: DitherImag
   const paletteSpec = levelsOptions ? null : resolvePaletteSpec(options);
   const alpha = options.alpha ?? 'threshold';
   const mix = options.mix ?? 'pair';
-  const decideAlpha = paletteSpec !== null && alpha !== 'keep' && hasAlpha(image);
+  const decideAlpha = paletteSpec !== null && alpha !== 'keep' && hasAlpha(input);
   if (paletteSpec && decideAlpha) {
     if (('auto' in paletteSpec ? paletteSpec.auto : paletteSpec.size) >= 256) {
       throw new InputError('--palette', 'a 256-colour palette leaves no index for transparent pixels; use 255 colours or --alpha keep');
@@ -141,29 +147,32 @@ export async function ditherImage(image: Raster | RgbaImage, options: DitherImag
   const engine =
     options.engine ?? (await Engine.create({ backend: options.backend ?? 'auto', softwareAdapter: 'decline', ...(options.threads === undefined ? {} : { threads: options.threads }) }));
   try {
-    const info = { width: image.width, height: image.height, backend: engine.backend, adapter: engine.adapter, method: map.name };
+    const info = { width: input.width, height: input.height, backend: engine.backend, adapter: engine.adapter, method: map.name };
     if (levelsOptions) {
-      const r = await levels(engine, image as Raster, levelsOptions);
+      const r = await levels(engine, input as Raster | BandedRaster, levelsOptions);
       return { ...r, ...info, ms: r.ms, gpuMs: r.gpuMs, mode: 'levels' };
     }
-    const palette = await choosePalette(engine, image, paletteSpec!);
-    // Before the kernel: a call on staged memory detaches the image's data.
-    const kept = alpha === 'keep' && hasAlpha(image) ? sourceAlpha(image) : null;
-    const t0 = performance.now();
+    const keepAlpha = alpha === 'keep' && hasAlpha(input);
+    const spec = paletteSpec!;
+    const rule = mix === 'yliluoma' ? null : mix;
+    const decision = decideAlpha ? alpha : 'ignore';
     let run: { indices: Uint8Array; gpuMs: number | null };
-    if (mix === 'yliluoma') {
-      const params = orderedMixParams(map, palette.colors, { gammaSpace: options.gammaSpace ?? false });
-      const { orderedMix } = await import('../kernels/orderedMix.gpu.js'); // GPU code: loaded only for this mix
-      run = await orderedMix(engine, image, params, chunk);
+    let palette: Palette;
+    let kept: Uint8Array | null = null;
+    let t0: number;
+    if (isBanded(input) && engine.inThread && rule && !('auto' in spec) && !keepAlpha) {
+      // Streamed: the palette is given and nothing else needs the whole image.
+      palette = spec;
+      const params = paletteParams(map, palette, rule, decision, options);
+      t0 = performance.now();
+      run = { indices: await overBands(input, 1, (band, y, into) => orderedPalette(band, params, y, band.height, into)), gpuMs: null };
     } else {
-      const params = orderedPaletteParams(map, palette.colors, {
-        rule: mix,
-        distance: options.distance ?? 'oklab',
-        gammaSpace: options.gammaSpace ?? false,
-        alpha: decideAlpha ? alpha : 'ignore',
-        ...(options.spread === undefined ? {} : { spread: options.spread }),
-      });
-      run = await engine.orderedPalette(image, params, chunk);
+      const image = isBanded(input) ? input.whole() : input;
+      palette = await choosePalette(engine, image, spec);
+      // Before the kernel: a call on staged memory detaches the image's data.
+      kept = keepAlpha ? sourceAlpha(image) : null;
+      t0 = performance.now();
+      run = await runPalette(engine, image, map, palette, rule, decision, options, chunk);
     }
     const ms = performance.now() - t0;
     const transparentIndex = decideAlpha && run.indices.includes(palette.size) ? palette.size : null;
@@ -171,6 +180,35 @@ export async function ditherImage(image: Raster | RgbaImage, options: DitherImag
   } finally {
     if (!options.engine) await engine.destroy();
   }
+}
+
+/** The kernel on the whole image: the pair or offset rule (`rule`), or Yliluoma's mix (null). */
+async function runPalette(
+  engine: Engine,
+  image: Raster | RgbaImage,
+  map: ThresholdMap,
+  palette: Palette,
+  rule: PaletteRule | null,
+  alpha: AlphaDecision,
+  options: DitherImageOptions,
+  chunk: { maxChunkBytes?: number },
+): Promise<{ indices: Uint8Array; gpuMs: number | null }> {
+  if (rule === null) {
+    const params = orderedMixParams(map, palette.colors, { gammaSpace: options.gammaSpace ?? false });
+    const { orderedMix } = await import('../kernels/orderedMix.gpu.js'); // GPU code: loaded only for this mix
+    return orderedMix(engine, image, params, chunk);
+  }
+  return engine.orderedPalette(image, paletteParams(map, palette, rule, alpha, options), chunk);
+}
+
+function paletteParams(map: ThresholdMap, palette: Palette, rule: PaletteRule, alpha: AlphaDecision, options: DitherImageOptions): OrderedPaletteParams {
+  return orderedPaletteParams(map, palette.colors, {
+    rule,
+    distance: options.distance ?? 'oklab',
+    gammaSpace: options.gammaSpace ?? false,
+    alpha,
+    ...(options.spread === undefined ? {} : { spread: options.spread }),
+  });
 }
 
 /** The palette option parsed (files read): a palette, or an auto palette's size and locked colours. */

@@ -3,7 +3,8 @@
 import type { Engine } from '../engine.js';
 import { InputError } from '../errors.js';
 import { encodeGreyPng, encodePng, encodeRgbaPng } from '../formats/png.js';
-import type { Raster } from '../formats/raster.js';
+import { isBanded, type BandedRaster, type Raster } from '../formats/raster.js';
+import { overBands } from './bands.js';
 import { bayer } from '../maps/bayer.js';
 import type { ThresholdMap } from '../maps/thresholdMap.js';
 import { levelCodes, levelsCpu, levelsParams, type CodePlacement, type LevelsChannel, type LevelsParams } from '../kernels/levels.js';
@@ -122,7 +123,7 @@ export interface LevelsPlan {
 }
 
 /** Validates the options (InputError naming the option) and builds the tables for this raster. */
-export function planLevels(raster: Raster, options: LevelsOptions): LevelsPlan {
+export function planLevels(raster: Omit<Raster, 'data'>, options: LevelsOptions): LevelsPlan {
   checkLevelsOptions(options);
   const placement = options.codes ?? 'srgb';
   const cutoff = options.cutoff ?? 0.5;
@@ -153,17 +154,25 @@ export function planLevels(raster: Raster, options: LevelsOptions): LevelsPlan {
   return { params, depth, pick };
 }
 
-export async function levels(engine: Engine, raster: Raster, options: LevelsOptions): Promise<LevelsResult> {
+/** Levels on `engine`; a banded raster streams through this thread's kernel when the engine runs here (wall time then includes its decoding). */
+export async function levels(engine: Engine, input: Raster | BandedRaster, options: LevelsOptions): Promise<LevelsResult> {
+  const raster = isBanded(input) && !engine.inThread ? input.whole() : input;
   const { params, depth, pick } = planLevels(raster, options);
-  const image = { width: raster.width, height: raster.height, data: raster.data };
   const t0 = performance.now();
   const channels = pick.length as 1 | 2 | 3 | 4;
-  // In this thread the kernel writes only the channels kept; the workers and the GPU write all four.
-  const run = await engine.run({
-    cpu: () => ({ codes: levelsCpu(image, params, 0, image.height, pick), picked: true, gpuMs: null }),
-    cpuPool: async (pool) => ({ codes: await pool.levels(image, params), picked: false, gpuMs: null }),
-    gpu: async (gpu) => ({ ...(await (await import('../kernels/levels.gpu.js')).levelsGpu(gpu, image, params, options)), picked: false }),
-  });
+  type Run = { codes: Uint8Array; picked: boolean; gpuMs: number | null };
+  let run: Run;
+  if (isBanded(raster)) {
+    run = { codes: await overBands(raster, channels, (band, y, into) => levelsCpu(band, params, y, band.height, pick, into)), picked: true, gpuMs: null };
+  } else {
+    const image = { width: raster.width, height: raster.height, data: raster.data };
+    // In this thread the kernel writes only the channels kept; the workers and the GPU write all four.
+    run = await engine.run<Run>({
+      cpu: () => ({ codes: levelsCpu(image, params, 0, image.height, pick), picked: true, gpuMs: null }),
+      cpuPool: async (pool) => ({ codes: await pool.levels(image, params), picked: false, gpuMs: null }),
+      gpu: async (gpu) => ({ ...(await (await import('../kernels/levels.gpu.js')).levelsGpu(gpu, image, params, options)), picked: false }),
+    });
+  }
   const ms = performance.now() - t0;
   let codes = run.codes;
   if (!run.picked && channels !== 4) {

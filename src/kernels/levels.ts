@@ -2,6 +2,7 @@
 // mirrors shaders/levels.wgsl operation for operation.
 import { identityTable, LINEAR_ONE, srgbDecode, srgbToLinearTable } from '../color/transfer.js';
 import type { ThresholdMap } from '../maps/thresholdMap.js';
+import { outputArray } from '../host/outputArray.js';
 
 /** How output file values map to light: the file's transfer function. */
 export type CodePlacement = 'srgb' | 'linear' | { readonly gamma: number };
@@ -162,7 +163,8 @@ const ALL_CHANNELS = [0, 1, 2, 3] as const;
 /**
  * CPU reference: 4 code bytes per pixel (R, G, B, A: file values) for rows [firstRow, firstRow + rows) of `image`.
  * `firstRow` only matters for the threshold phase; pixels are read from the start of `image.data`. With `pick`,
- * only those channels, in that order (`pick.length` bytes per pixel): what the output file keeps.
+ * only those channels, in that order (`pick.length` bytes per pixel): what the output file keeps. In `into` (from
+ * its start) when given.
  */
 export function levelsCpu(
   image: LevelsImage,
@@ -170,11 +172,12 @@ export function levelsCpu(
   firstRow = 0,
   rows = image.height,
   pick: readonly number[] = ALL_CHANNELS,
+  into?: Uint8Array,
 ): Uint8Array {
   const { width } = image;
   const src = image.data;
   const np = pick.length;
-  const out = new Uint8Array(np * width * rows);
+  const out = outputArray(np * width * rows, into);
   const { thresholds, rowBase, mapWidth, mapHeight } = params;
   const [c0 = 0, c1 = 0, c2 = 0, c3 = 0] = pick;
   if (useTable(params, out.length)) {

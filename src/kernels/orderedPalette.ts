@@ -4,6 +4,7 @@
 import { identityTable, srgbToLinearTable, LINEAR_ONE } from '../color/transfer.js';
 import { spaceTransform, toSpace, type DistanceSpace, type SpaceTransform } from '../color/space.js';
 import type { ThresholdMap } from '../maps/thresholdMap.js';
+import { outputArray } from '../host/outputArray.js';
 import { AXIS_WORDS, buildNearestGrid, type NearestGrid } from './nearestGrid.js';
 
 /** An RGBA image, R first: 8-bit samples in a Uint8Array, 16-bit ones in a Uint16Array. */
@@ -228,22 +229,28 @@ function memoFor(params: OrderedPaletteParams): Memo {
 }
 
 /**
- * CPU reference: palette indices for rows [firstRow, firstRow + rows) of `image`, one byte per pixel.
- * `firstRow` only sets the threshold phase; pixels are read from the start of `image.data`.
+ * CPU reference: palette indices for rows [firstRow, firstRow + rows) of `image`, one byte per pixel, in `into`
+ * (from its start) when given. `firstRow` only sets the threshold phase; pixels are read from the start of `image.data`.
  */
-export function orderedPalette(image: RgbaImage, params: OrderedPaletteParams, firstRow = 0, rows = image.height): Uint8Array {
-  if (params.pair && !(image.data instanceof Uint16Array)) return pairMemoised(image, params, firstRow, rows);
-  return orderedPaletteUncached(image, params, firstRow, rows);
+export function orderedPalette(image: RgbaImage, params: OrderedPaletteParams, firstRow = 0, rows = image.height, into?: Uint8Array): Uint8Array {
+  const out = outputArray(image.width * rows, into);
+  if (params.pair && !(image.data instanceof Uint16Array)) return pairMemoised(image, params, firstRow, rows, out);
+  return orderedPaletteUncached(image, params, firstRow, rows, out);
 }
 
 /** orderedPalette, pixel by pixel as the WGSL computes it (tests hold the memoised path to it). */
-export function orderedPaletteUncached(image: RgbaImage, params: OrderedPaletteParams, firstRow = 0, rows = image.height): Uint8Array {
+export function orderedPaletteUncached(
+  image: RgbaImage,
+  params: OrderedPaletteParams,
+  firstRow = 0,
+  rows = image.height,
+  out: Uint8Array = new Uint8Array(image.width * rows),
+): Uint8Array {
   const { width } = image;
   const src = image.data;
   const wide = src instanceof Uint16Array;
   const alphaScale = wide ? 1 : 257;
   const toLinear = inputTable(wide, params.gammaSpace);
-  const out = new Uint8Array(width * rows);
   const { cells, mapWidth, mapHeight } = params;
   const scratch = new Int32Array(3);
   const terms = new Float64Array(4);
@@ -269,11 +276,10 @@ export function orderedPaletteUncached(image: RgbaImage, params: OrderedPaletteP
 }
 
 /** The pair rule on 8-bit pixels through the memo. */
-function pairMemoised(image: RgbaImage, params: OrderedPaletteParams, firstRow: number, rows: number): Uint8Array {
+function pairMemoised(image: RgbaImage, params: OrderedPaletteParams, firstRow: number, rows: number, out: Uint8Array): Uint8Array {
   const { width } = image;
   const src = image.data;
   const toLinear = inputTable(false, params.gammaSpace);
-  const out = new Uint8Array(width * rows);
   const { cells, mapWidth, mapHeight, transparent } = params;
   const scratch = new Int32Array(3);
   const terms = new Float64Array(4);

@@ -1,0 +1,169 @@
+// A PNG read band by band as it inflates. zlib runs on libuv's thread pool, a chunk of output at a time, while
+// this thread unfilters and converts one band of rows and hands it to the caller (a dithering kernel): on two
+// cores the inflate hides behind the kernel, and the image's RGBA never exists whole (one band's memory, reused,
+// where decodePng faults in a fresh 4-bytes-a-pixel buffer: ~0.1 s at 4K on the machine the CLI targets).
+// Every check decodePng makes is made here too, with the same messages; the file's chunks are checked up front.
+import { createInflate } from 'node:zlib';
+import { decodableHeader, decodePng, type DecodeOptions, type PngHeader } from './png.js';
+import { rgba8Rows } from './pngRgba8.js';
+import { CHANNELS, imageChunks, inflateError, rawSize, shortData, tooMuchData, unfilterError } from './pngSamples.js';
+import { unfilterRows } from './pngUnfilter.js';
+import type { BandedRaster, Raster, RasterBand } from './raster.js';
+
+export interface BandOptions extends DecodeOptions {
+  /** RGBA bytes per band (default 1 MiB; at least one row). */
+  readonly bandBytes?: number;
+  /** zlib's output per thread-pool step (default 1 MiB; tests make it small to split rows across steps). */
+  readonly inflateChunk?: number;
+}
+
+const MIB = 1 << 20;
+
+/**
+ * The PNG's header and chunks checked now (InputErrors naming `name`), its rows decoded as they are read. 8-bit
+ * non-interlaced images (photos, most tools' output) stream; other kinds decode whole, as one band.
+ */
+export function pngBands(bytes: Uint8Array, name: string, opts: BandOptions = {}): BandedRaster {
+  const header = decodableHeader(bytes, name, opts);
+  const { width, height, bitDepth, colorType } = header;
+  const base = { width, height, source: { bitDepth, colorType } };
+  let read = false;
+  const once = (): void => {
+    if (read) throw new Error(`${name}: a banded raster can be read only once`);
+    read = true;
+  };
+  const whole = (): Raster => (once(), decodePng(bytes, name, opts));
+  if (bitDepth !== 8 || header.interlaced) {
+    const raster = decodePng(bytes, name, opts); // decoded now: these kinds have no banded reading
+    return {
+      ...base,
+      depth: raster.depth,
+      hasAlpha: raster.hasAlpha,
+      whole: () => (once(), raster),
+      bands: async function* () {
+        once();
+        yield { firstRow: 0, rows: height, data: raster.data };
+      },
+    };
+  }
+  const chunks = imageChunks(bytes, header, name);
+  const rows = rgba8Rows(header, chunks.plte, chunks.trns, name);
+  return {
+    ...base,
+    depth: 8,
+    hasAlpha: rows.hasAlpha,
+    whole,
+    bands: () => (once(), inflatedBands(header, chunks.idat, rows.convert, name, opts)),
+  };
+}
+
+async function* inflatedBands(
+  header: PngHeader,
+  idat: Uint8Array[],
+  convert: (raw: Uint8Array, out: Uint8Array, rows: number) => void,
+  name: string,
+  opts: BandOptions,
+): AsyncGenerator<RasterBand> {
+  const { width, height } = header;
+  const c = CHANNELS[header.colorType];
+  const line = c * width + 1;
+  const bandRows = Math.max(1, Math.min(height, Math.floor((opts.bandBytes ?? MIB) / (4 * width))));
+  // The row above the band (unfiltering reads it), then the band's scanlines.
+  const raw = new Uint8Array(line * (bandRows + 1));
+  const rgba = new Uint8Array(4 * width * bandRows);
+  const feed = new InflateFeed(idat, rawSize(header), opts.inflateChunk ?? MIB, name);
+  try {
+    for (let y = 0; y < height; y += bandRows) {
+      const n = Math.min(bandRows, height - y);
+      await feed.fill(raw.subarray(line, line * (n + 1)));
+      try {
+        unfilterRows(raw, line, n, line - 1, c, y);
+      } catch (err) {
+        throw unfilterError(err, name);
+      }
+      convert(raw.subarray(line), rgba, n);
+      yield { firstRow: y, rows: n, data: rgba.subarray(0, 4 * width * n) };
+      raw.copyWithin(0, line * n, line * (n + 1)); // the band's last row is the next one's row above
+    }
+    await feed.finish();
+  } finally {
+    feed.destroy();
+  }
+}
+
+/** Native inflate on the thread pool, its output queued until `fill` takes it; never more than `expected` bytes. */
+class InflateFeed {
+  private readonly queue: Buffer[] = [];
+  private head = 0; // bytes of queue[0] already taken
+  private total = 0;
+  private ended = false;
+  private error: Error | undefined;
+  private wake: (() => void) | undefined;
+  private readonly zlib;
+
+  constructor(idat: Uint8Array[], private readonly expected: number, chunkSize: number, private readonly name: string) {
+    this.zlib = createInflate({ chunkSize: Math.max(64, chunkSize) });
+    this.zlib.on('data', (b: Buffer) => {
+      this.total += b.length;
+      if (this.total > expected) this.fail(tooMuchData(name));
+      else this.queue.push(b);
+      this.notify();
+    });
+    this.zlib.on('error', (err) => this.fail(inflateError(err, name)));
+    this.zlib.on('end', () => {
+      this.ended = true;
+      this.notify();
+    });
+    for (const part of idat) this.zlib.write(part);
+    this.zlib.end();
+  }
+
+  /** Fills `into` with the next inflated bytes, waiting for them; throws the stream's error, or if it ends short. */
+  async fill(into: Uint8Array): Promise<void> {
+    // A thread-pool step that finished while this thread worked starts the next one before this thread works again.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    for (let at = 0; at < into.length; ) {
+      if (this.error) throw this.error;
+      const b = this.queue[0];
+      if (!b) {
+        if (this.ended) throw shortData(this.name, this.expected - this.total);
+        await this.next();
+        continue;
+      }
+      const n = Math.min(b.length - this.head, into.length - at);
+      into.set(b.subarray(this.head, this.head + n), at);
+      at += n;
+      this.head += n;
+      if (this.head === b.length) {
+        this.queue.shift();
+        this.head = 0;
+      }
+    }
+  }
+
+  /** Waits for the stream's end: a bad checksum, or data past the image, is an error. */
+  async finish(): Promise<void> {
+    while (!this.ended && !this.error) await this.next();
+    if (this.error) throw this.error;
+  }
+
+  destroy(): void {
+    this.zlib.destroy();
+  }
+
+  private next(): Promise<void> {
+    return new Promise((resolve) => (this.wake = resolve));
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  private fail(err: Error): void {
+    this.error ??= err;
+    this.zlib.destroy();
+    this.notify();
+  }
+}
