@@ -15,6 +15,8 @@ export interface BandOptions extends DecodeOptions {
   readonly bandBytes?: number;
   /** zlib's output per thread-pool step (default 1 MiB; tests make it small to split rows across steps). */
   readonly inflateChunk?: number;
+  /** How far zlib may run ahead of the bands taken, in bytes (default 8 MiB): memory stays bounded on any image. */
+  readonly aheadBytes?: number;
 }
 
 const MIB = 1 << 20;
@@ -71,7 +73,7 @@ async function* inflatedBands(
   // The row above the band (unfiltering reads it), then the band's scanlines.
   const raw = new Uint8Array(line * (bandRows + 1));
   const rgba = new Uint8Array(4 * width * bandRows);
-  const feed = new InflateFeed(idat, rawSize(header), opts.inflateChunk ?? MIB, name);
+  const feed = new InflateFeed(idat, rawSize(header), opts.inflateChunk ?? MIB, opts.aheadBytes ?? 8 * MIB, name);
   try {
     for (let y = 0; y < height; y += bandRows) {
       const n = Math.min(bandRows, height - y);
@@ -91,22 +93,37 @@ async function* inflatedBands(
   }
 }
 
-/** Native inflate on the thread pool, its output queued until `fill` takes it; never more than `expected` bytes. */
+/**
+ * Native inflate on the thread pool, its output queued until `fill` takes it; never more than `expected` bytes.
+ * The stream pauses while `ahead` bytes wait (zlib honours the backpressure), so a slow kernel never has the
+ * whole image queued.
+ */
 class InflateFeed {
   private readonly queue: Buffer[] = [];
   private head = 0; // bytes of queue[0] already taken
+  private queued = 0; // bytes in the queue not yet taken
   private total = 0;
   private ended = false;
   private error: Error | undefined;
   private wake: (() => void) | undefined;
   private readonly zlib;
 
-  constructor(idat: Uint8Array[], private readonly expected: number, chunkSize: number, private readonly name: string) {
+  constructor(
+    idat: Uint8Array[],
+    private readonly expected: number,
+    chunkSize: number,
+    private readonly ahead: number,
+    private readonly name: string,
+  ) {
     this.zlib = createInflate({ chunkSize: Math.max(64, chunkSize) });
     this.zlib.on('data', (b: Buffer) => {
       this.total += b.length;
       if (this.total > expected) this.fail(tooMuchData(name));
-      else this.queue.push(b);
+      else {
+        this.queue.push(b);
+        this.queued += b.length;
+        if (this.queued >= ahead) this.zlib.pause();
+      }
       this.notify();
     });
     this.zlib.on('error', (err) => this.fail(inflateError(err, name)));
@@ -134,6 +151,8 @@ class InflateFeed {
       into.set(b.subarray(this.head, this.head + n), at);
       at += n;
       this.head += n;
+      this.queued -= n;
+      if (this.queued < this.ahead && this.zlib.isPaused()) this.zlib.resume();
       if (this.head === b.length) {
         this.queue.shift();
         this.head = 0;
