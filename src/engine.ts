@@ -54,7 +54,8 @@ export interface KernelRun {
   readonly gpuMs: number | null;
 }
 
-const stderrNotify: Notify = (m) => {
+/** The default `notify`: one `ditherforge: …` line on stderr (the console in a browser). */
+export const stderrNotify: Notify = (m) => {
   if (typeof process !== 'undefined' && process.stderr) process.stderr.write(`ditherforge: ${m}\n`);
   else console.warn(`ditherforge: ${m}`);
 };

@@ -2,11 +2,11 @@
 import { Command, Option } from 'commander';
 import { basename } from 'node:path';
 import { DISTANCE_SPACES, type DistanceSpace } from '../color/space.js';
-import { BACKENDS, type BackendChoice } from '../engine.js';
+import { BACKENDS, stderrNotify, type BackendChoice } from '../engine.js';
 import { InputError } from '../errors.js';
 import { adapterLabel } from '../host/adapterInfo.js';
 import { pngBands, readInputFile, writeFileAtomic, DEFAULT_MAX_PIXELS } from '../formats/index.js';
-import { ditherImage, MIX_METHODS, type DitherImageOptions, type MixMethod } from '../image/ditherImage.js';
+import { ditherImage, MIX_METHODS, type DitheredImage, type DitherImageOptions, type MixMethod } from '../image/ditherImage.js';
 import { encodeDithered, type OutputFormat } from '../image/encode.js';
 import { parseCutoff, type AlphaMode } from '../image/levels.js';
 import { METHOD_HELP } from '../maps/catalogue.js';
@@ -95,8 +95,18 @@ async function runImage(input: string, opts: ImageOptions): Promise<void> {
   const options = libraryOptions(opts);
   // Header and chunks are checked now; the rows decode as the kernel takes them (or whole, where it cannot).
   const raster = pngBands(readInputFile(input), input, { maxPixels: opts.maxPixels });
-  // ditherImage checks every option before it creates the engine (auto declines a software GPU for one image).
-  const result = await ditherImage(raster, { ...options, backend: opts.backend, threads: opts.threads });
+  // ditherImage checks every option before it creates the engine (auto declines a software GPU for one image). A
+  // streamed image can still turn out corrupt after that, so the engine's notices wait: bad input stays one line.
+  const notices: string[] = [];
+  const say = (): void => notices.splice(0).forEach(stderrNotify);
+  let result: DitheredImage;
+  try {
+    result = await ditherImage(raster, { ...options, backend: opts.backend, threads: opts.threads, notify: (m) => notices.push(m) });
+  } catch (err) {
+    if (!(err instanceof InputError)) say();
+    throw err;
+  }
+  say();
   await writeFileAtomic(opts.output, encodeDithered(result, format));
   if (opts.paletteOut && result.mode === 'palette') await writeFileAtomic(opts.paletteOut, formatPalette(result.palette, opts.paletteOut));
   const totalMs = performance.now() - t0;

@@ -1,6 +1,7 @@
 // The library call behind `ditherforge image`: one image in, palette indices or per-channel codes out, on either
 // backend. Options mirror the CLI's; strings are parsed here so both entry points validate the same way.
 import { Engine, type BackendChoice } from '../engine.js';
+import type { Notify } from '../host/context.js';
 import { InputError } from '../errors.js';
 import type { AdapterReport } from '../host/adapterInfo.js';
 import type { DistanceSpace } from '../color/space.js';
@@ -47,6 +48,8 @@ export interface DitherImageOptions {
   readonly backend?: BackendChoice;
   /** CPU worker threads of the engine created for `backend` (results are identical for every count). */
   readonly threads?: number;
+  /** Where the engine created for `backend` says which backend it chose and why (default: a line on stderr). */
+  readonly notify?: Notify;
   /** Caps one GPU binding (tests use it to force tiling). */
   readonly maxChunkBytes?: number;
 }
@@ -145,7 +148,13 @@ export async function ditherImage(input: Raster | RgbaImage | BandedRaster, opti
   }
   // One image: a software adapter's start-up costs more than the CPU backend's whole run.
   const engine =
-    options.engine ?? (await Engine.create({ backend: options.backend ?? 'auto', softwareAdapter: 'decline', ...(options.threads === undefined ? {} : { threads: options.threads }) }));
+    options.engine ??
+    (await Engine.create({
+      backend: options.backend ?? 'auto',
+      softwareAdapter: 'decline',
+      ...(options.threads === undefined ? {} : { threads: options.threads }),
+      ...(options.notify === undefined ? {} : { notify: options.notify }),
+    }));
   try {
     const info = { width: input.width, height: input.height, backend: engine.backend, adapter: engine.adapter, method: map.name };
     if (levelsOptions) {

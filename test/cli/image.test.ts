@@ -3,7 +3,9 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encode } from 'fast-png';
 import { describe, expect, test } from 'vitest';
+import { deflateSync } from 'node:zlib';
 import { decodePng } from '../../src/formats/index.js';
+import { craft, ihdr, scanlines } from '../formats/helpers.js';
 import { ditherforge, NO_ADAPTER, ourLines, tempDir } from '../helpers/cli.js';
 import { randomBytes } from '../helpers/random.js';
 
@@ -81,25 +83,37 @@ describe('bad input: one line, non-zero exit, no output file', () => {
   const hugeHeader = Buffer.from(png.subarray(0, 33));
   hugeHeader.writeUInt32BE(100000, 16);
   hugeHeader.writeUInt32BE(100000, 20);
+  // Larger than one band (512 rows of 512 pixels): these fail after the first bands were dithered, in the stream.
+  const W = 512, H = 1200;
+  const rows = scanlines(randomBytes(3 * W * H, 7), H);
+  const badFilter = rows.slice();
+  badFilter[1100 * (1 + 3 * W)] = 9;
+  const z = deflateSync(rows);
   const cases: [string, Uint8Array | string][] = [
+    ['late-bad-filter.png', craft(ihdr(W, H, 8, 2), badFilter)],
+    ['bad-zlib-checksum.png', craft(ihdr(W, H, 8, 2), rows, [], z.map((b, i) => (i === z.length - 1 ? b ^ 1 : b)))],
+    ['image-data-short.png', craft(ihdr(W, H, 8, 2), rows.subarray(0, rows.length - 5))],
     ['truncated.png', png.subarray(0, Math.floor(png.length / 2))],
     ['text.png', 'this is not an image\n'],
     ['empty.png', new Uint8Array(0)],
     ['huge.png', hugeHeader],
   ];
   for (const [name, bytes] of cases) {
+    // With no --backend too: the engine's notice (which backend, and why) must not make it two lines.
     test(name, () => {
       const bad = join(dir, name);
       writeFileSync(bad, bytes);
       const out = join(dir, `bad-${name}`);
       const before = readdirSync(dir).length;
-      const r = ditherforge(['image', bad, '-o', out, '--backend', 'cpu']);
-      expect(r.code).not.toBe(0);
-      const lines = ourLines(r.stderr);
-      expect(lines).toHaveLength(1);
-      expect(lines[0]).toContain(bad);
-      expect(existsSync(out)).toBe(false);
-      expect(readdirSync(dir).length).toBe(before); // no temp file left either
+      for (const backend of [['--backend', 'cpu'], []]) {
+        const r = ditherforge(['image', bad, '-o', out, ...backend]);
+        expect(r.code).toBe(1);
+        const lines = ourLines(r.stderr);
+        expect(lines, r.stderr).toHaveLength(1);
+        expect(lines[0]).toContain(bad);
+        expect(existsSync(out)).toBe(false);
+        expect(readdirSync(dir).length).toBe(before); // no temp file left either
+      }
     });
   }
 
