@@ -2,7 +2,9 @@
 // this thread unfilters and converts one band of rows and hands it to the caller (a dithering kernel): on two
 // cores the inflate hides behind the kernel, and the image's RGBA never exists whole (one band's memory, reused,
 // where decodePng faults in a fresh 4-bytes-a-pixel buffer: ~0.1 s at 4K on the machine the CLI targets).
-// Every check decodePng makes is made here too, with the same messages; the file's chunks are checked up front.
+// Every check decodePng makes is made here too, with the same messages, and the file's chunks (CRCs) are checked up
+// front. A file with several problems may be reported by another of them: decodePng inflates everything before
+// it unfilters, while this reports the first it meets.
 import { createInflate } from 'node:zlib';
 import { decodableHeader, decodePng, type DecodeOptions, type PngHeader } from './png.js';
 import { rgba8Rows } from './pngRgba8.js';
@@ -26,6 +28,10 @@ const MIB = 1 << 20;
  * non-interlaced images (photos, most tools' output) stream; other kinds decode whole, as one band.
  */
 export function pngBands(bytes: Uint8Array, name: string, opts: BandOptions = {}): BandedRaster {
+  for (const key of ['bandBytes', 'inflateChunk', 'aheadBytes'] as const) {
+    const v = opts[key];
+    if (v !== undefined && !(Number.isSafeInteger(v) && v >= 1)) throw new RangeError(`${key} must be a whole number of bytes >= 1, not ${String(v)}`);
+  }
   const header = decodableHeader(bytes, name, opts);
   const { width, height, bitDepth, colorType } = header;
   const base = { width, height, source: { bitDepth, colorType } };

@@ -59,7 +59,7 @@ interface RunInfo {
   readonly height: number;
   readonly backend: 'gpu' | 'cpu';
   readonly adapter: AdapterReport | null;
-  /** Wall time of the kernel calls, uploads and readbacks included. */
+  /** Wall time of the kernel calls, uploads and readbacks included; for a streamed banded raster, its decoding too. */
   readonly ms: number;
   /** GPU time from timestamp queries, when available. */
   readonly gpuMs: number | null;

@@ -163,7 +163,8 @@ export async function levels(engine: Engine, input: Raster | BandedRaster, optio
   type Run = { codes: Uint8Array; picked: boolean; gpuMs: number | null };
   let run: Run;
   if (isBanded(raster)) {
-    run = { codes: await overBands(raster, channels, (band, y, into) => levelsCpu(band, params, y, band.height, pick, into)), picked: true, gpuMs: null };
+    const served = channels * raster.width * raster.height;
+    run = { codes: await overBands(raster, channels, (band, y, into) => levelsCpu(band, params, y, band.height, pick, into, served)), picked: true, gpuMs: null };
   } else {
     const image = { width: raster.width, height: raster.height, data: raster.data };
     // In this thread the kernel writes only the channels kept; the workers and the GPU write all four.

@@ -164,7 +164,8 @@ const ALL_CHANNELS = [0, 1, 2, 3] as const;
  * CPU reference: 4 code bytes per pixel (R, G, B, A: file values) for rows [firstRow, firstRow + rows) of `image`.
  * `firstRow` only matters for the threshold phase; pixels are read from the start of `image.data`. With `pick`,
  * only those channels, in that order (`pick.length` bytes per pixel): what the output file keeps. In `into` (from
- * its start) when given.
+ * its start) when given. `served`: the samples the code table would serve, if not just this call's (a caller going
+ * band by band gives the whole image's, so that the table is built once rather than never).
  */
 export function levelsCpu(
   image: LevelsImage,
@@ -173,6 +174,7 @@ export function levelsCpu(
   rows = image.height,
   pick: readonly number[] = ALL_CHANNELS,
   into?: Uint8Array,
+  served = pick.length * image.width * rows,
 ): Uint8Array {
   const { width } = image;
   const src = image.data;
@@ -180,7 +182,7 @@ export function levelsCpu(
   const out = outputArray(np * width * rows, into);
   const { thresholds, rowBase, mapWidth, mapHeight } = params;
   const [c0 = 0, c1 = 0, c2 = 0, c3 = 0] = pick;
-  if (useTable(params, out.length)) {
+  if (useTable(params, served)) {
     const table = codeTable(params);
     const plane = mapWidth * mapHeight * 256; // one channel's tables
     const [t0, t1, t2, t3] = [c0 * plane, c1 * plane, c2 * plane, c3 * plane];

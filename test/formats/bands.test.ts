@@ -143,6 +143,36 @@ describe('pngBands reports bad files as decodePng does', () => {
     }
   });
 
+  // Damage only the inflate or the unfilter can see (the chunk's CRC made anew): both readers refuse the file, or
+  // both read the same pixels. The messages may differ where a file has several problems (see pngBands.ts).
+  it('damaged zlib data with a good CRC: both readers fail, or both read the same pixels', async () => {
+    const w = 37, h = 23;
+    const packed = Uint8Array.from(samples(w * h * 3, 256, 11));
+    const z = deflateSync(filtered(packed, h, 3, [0, 1, 2, 3, 4]));
+    let failed = 0;
+    for (let k = 0; k < 150; k++) {
+      const bad = z.slice();
+      const at = 2 + ((k * 7919) % (bad.length - 6)); // past the zlib header, before the checksum
+      bad[at]! ^= 1 << k % 8;
+      const png = concat(PNG_SIGNATURE, ihdr(w, h, 8, 2), makeChunk('IDAT', bad), makeChunk('IEND', new Uint8Array()));
+      const want = whole(png);
+      for (const opts of READINGS) {
+        const got = await banded(png, opts);
+        if (typeof want === 'string') expect(got).toMatch(/^b\.png: (corrupt|truncated) PNG \(/);
+        else expect(got).toEqual(want);
+      }
+      if (typeof want === 'string') failed++;
+    }
+    expect(failed).toBeGreaterThan(100); // the damage mostly shows, so the failing paths are what this tests
+  });
+
+  it('band options must be whole numbers of bytes', () => {
+    const png = craft(header, raw);
+    for (const bad of [{ aheadBytes: 0 }, { bandBytes: NaN }, { inflateChunk: 1.5 }, { bandBytes: -4 }]) {
+      expect(() => pngBands(png, 'o.png', bad)).toThrow(RangeError);
+    }
+  });
+
   it('header problems are thrown when the raster is opened, before any band', () => {
     expect(() => pngBands(craft(header, raw), 'big.png', { maxPixels: 10 })).toThrow(/^big\.png: 6x4 is 24 pixels, over the limit of 10/);
     expect(() => pngBands(craft(header, raw).subarray(0, 40), 'cut.png')).toThrow(/^cut\.png: truncated PNG \(file ends before IEND\)/);

@@ -64,6 +64,8 @@ describe('levelsCpu on 8-bit input equals the per-sample formula', () => {
         const tile = { ...image, height: 12, data: image.data.subarray(4 * 37 * 5, 4 * 37 * 17) };
         expect(levelsCpu(tile, params, 5, 12)).toEqual(perSample(tile, params, 5, 12));
         for (const pick of [[0, 1, 2], [0, 3], [2]]) expect(levelsCpu(image, params, 0, 23, pick)).toEqual(picked(perSample(image, params, 0, 23), pick));
+        // A band told it serves a large image (the table path, whatever its own size), and one told a tiny one.
+        for (const served of [1 << 30, 1]) expect(levelsCpu(tile, params, 5, 12, [0, 1, 2, 3], undefined, served)).toEqual(perSample(tile, params, 5, 12));
       });
     }
   }
