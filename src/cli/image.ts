@@ -5,7 +5,7 @@ import { DISTANCE_SPACES, type DistanceSpace } from '../color/space.js';
 import { BACKENDS, stderrNotify, type BackendChoice } from '../engine.js';
 import { InputError } from '../errors.js';
 import { adapterLabel } from '../host/adapterInfo.js';
-import { pngBands, readInputFile, writeFileAtomic, DEFAULT_MAX_PIXELS } from '../formats/index.js';
+import { openPng, writeFileAtomic, DEFAULT_MAX_PIXELS } from '../formats/index.js';
 import { ditherImage, MIX_METHODS, type DitheredImage, type DitherImageOptions, type MixMethod } from '../image/ditherImage.js';
 import { encodeDithered, type OutputFormat } from '../image/encode.js';
 import { parseCutoff, type AlphaMode } from '../image/levels.js';
@@ -93,8 +93,9 @@ async function runImage(input: string, opts: ImageOptions): Promise<void> {
   if (opts.paletteOut && opts.levels !== undefined) throw new InputError('--palette-out', 'has no palette to write in levels mode');
   const format: OutputFormat = opts.raw ? 'raw' : opts.rgba ? 'rgba' : 'png';
   const options = libraryOptions(opts);
-  // Header and chunks are checked now; the rows decode as the kernel takes them (or whole, where it cannot).
-  const raster = pngBands(readInputFile(input), input, { maxPixels: opts.maxPixels });
+  // The header and the chunks before the image data are checked now; the rest is read and decoded as the kernel
+  // takes its rows (or whole, where it cannot).
+  const raster = openPng(input, input, { maxPixels: opts.maxPixels });
   // ditherImage checks every option before it creates the engine (auto declines a software GPU for one image). A
   // streamed image can still turn out corrupt after that, so the engine's notices wait: bad input stays one line.
   const notices: string[] = [];

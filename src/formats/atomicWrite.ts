@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../errors.js';
@@ -55,6 +55,15 @@ export function readInputFile(path: string): Uint8Array {
   try {
     const buf = readFileSync(path);
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  } catch (err) {
+    throw asInputError(path, err, PROBLEMS);
+  }
+}
+
+/** A descriptor for reading `path`; the same problems as readInputFile become the same InputErrors. */
+export function openInputFile(path: string): number {
+  try {
+    return openSync(path, 'r');
   } catch (err) {
     throw asInputError(path, err, PROBLEMS);
   }

@@ -13,7 +13,10 @@ import { unfilterRows } from './pngUnfilter.js';
 import type { BandedRaster, Raster, RasterBand } from './raster.js';
 
 export interface BandOptions extends DecodeOptions {
-  /** RGBA bytes per band (default 1 MiB; at least one row). */
+  /**
+   * RGBA bytes per band (default 256 KiB; at least one row). This thread lets zlib's finished steps start the next
+   * between bands, so bands much larger than zlib's steps leave the thread pool idle.
+   */
   readonly bandBytes?: number;
   /** zlib's output per thread-pool step (default 1 MiB; tests make it small to split rows across steps). */
   readonly inflateChunk?: number;
@@ -61,13 +64,37 @@ export function pngBands(bytes: Uint8Array, name: string, opts: BandOptions = {}
     depth: 8,
     hasAlpha: rows.hasAlpha,
     whole,
-    bands: () => (once(), inflatedBands(header, chunks.idat, rows.convert, name, opts)),
+    bands: () => (once(), inflatedBands(header, () => memorySource(chunks.idat), rows.convert, name, opts)),
   };
 }
 
-async function* inflatedBands(
+/**
+ * Where the zlib data comes from, a piece at a time, every chunk checked on the way (InputErrors naming the file).
+ * A piece must stay as it is until `inFlight` more pieces have been taken (a file source reuses its memory).
+ */
+export interface ZlibSource {
+  /** The next piece of zlib data, or null once there is none (every chunk to IEND then checked). */
+  next(): Uint8Array | null;
+  /**
+   * Called when zlib fails: throws the file's own error for the data handed out so far (its chunk's bad CRC, or
+   * the file ending inside it), which then explains the failure better.
+   */
+  settle(): void;
+  readonly inFlight: number;
+  /** Releases what the source holds (a file descriptor). */
+  close(): void;
+}
+
+/** The IDAT chunks of a file already in memory and checked. */
+function memorySource(idat: Uint8Array[]): ZlibSource {
+  let i = 0;
+  return { next: () => idat[i++] ?? null, settle: () => {}, inFlight: Infinity, close: () => {} };
+}
+
+/** The bands of an 8-bit non-interlaced image whose zlib data comes from `open()`'s source. */
+export async function* inflatedBands(
   header: PngHeader,
-  idat: Uint8Array[],
+  open: () => ZlibSource,
   convert: (raw: Uint8Array, out: Uint8Array, rows: number) => void,
   name: string,
   opts: BandOptions,
@@ -75,11 +102,11 @@ async function* inflatedBands(
   const { width, height } = header;
   const c = CHANNELS[header.colorType];
   const line = c * width + 1;
-  const bandRows = Math.max(1, Math.min(height, Math.floor((opts.bandBytes ?? MIB) / (4 * width))));
+  const bandRows = Math.max(1, Math.min(height, Math.floor((opts.bandBytes ?? MIB / 4) / (4 * width))));
   // The row above the band (unfiltering reads it), then the band's scanlines.
   const raw = new Uint8Array(line * (bandRows + 1));
   const rgba = new Uint8Array(4 * width * bandRows);
-  const feed = new InflateFeed(idat, rawSize(header), opts.inflateChunk ?? MIB, opts.aheadBytes ?? 8 * MIB, name);
+  const feed = new InflateFeed(open(), rawSize(header), opts.inflateChunk ?? MIB, opts.aheadBytes ?? 8 * MIB, name);
   try {
     for (let y = 0; y < height; y += bandRows) {
       const n = Math.min(bandRows, height - y);
@@ -87,9 +114,13 @@ async function* inflatedBands(
       try {
         unfilterRows(raw, line, n, line - 1, c, y);
       } catch (err) {
-        throw unfilterError(err, name);
+        throw feed.explain(unfilterError(err, name));
       }
-      convert(raw.subarray(line), rgba, n);
+      try {
+        convert(raw.subarray(line), rgba, n);
+      } catch (err) {
+        throw feed.explain(err as Error);
+      }
       yield { firstRow: y, rows: n, data: rgba.subarray(0, 4 * width * n) };
       raw.copyWithin(0, line * n, line * (n + 1)); // the band's last row is the next one's row above
     }
@@ -101,8 +132,9 @@ async function* inflatedBands(
 
 /**
  * Native inflate on the thread pool, its output queued until `fill` takes it; never more than `expected` bytes.
- * The stream pauses while `ahead` bytes wait (zlib honours the backpressure), so a slow kernel never has the
- * whole image queued.
+ * Input is written as zlib takes it, at most `source.inFlight` pieces at a time. The stream pauses while `ahead`
+ * bytes wait (zlib honours the backpressure, and then takes no more input), so a slow kernel never has the whole
+ * image queued, nor the whole file read.
  */
 class InflateFeed {
   private readonly queue: Buffer[] = [];
@@ -110,12 +142,15 @@ class InflateFeed {
   private queued = 0; // bytes in the queue not yet taken
   private total = 0;
   private ended = false;
+  private closed = false;
+  private writing = 0; // pieces written and not yet taken by zlib
+  private drained = false; // the source has no more
   private error: Error | undefined;
   private wake: (() => void) | undefined;
   private readonly zlib;
 
   constructor(
-    idat: Uint8Array[],
+    private readonly source: ZlibSource,
     private readonly expected: number,
     chunkSize: number,
     private readonly ahead: number,
@@ -124,7 +159,7 @@ class InflateFeed {
     this.zlib = createInflate({ chunkSize: Math.max(64, chunkSize) });
     this.zlib.on('data', (b: Buffer) => {
       this.total += b.length;
-      if (this.total > expected) this.fail(tooMuchData(name));
+      if (this.total > expected) this.fail(this.explain(tooMuchData(name)));
       else {
         this.queue.push(b);
         this.queued += b.length;
@@ -132,13 +167,44 @@ class InflateFeed {
       }
       this.notify();
     });
-    this.zlib.on('error', (err) => this.fail(inflateError(err, name)));
+    this.zlib.on('error', (err) => this.fail(this.explain(inflateError(err, name))));
     this.zlib.on('end', () => {
       this.ended = true;
       this.notify();
     });
-    for (const part of idat) this.zlib.write(part);
-    this.zlib.end();
+    this.pump();
+  }
+
+  /** The file's own error for the data read so far (see ZlibSource.settle) if it has one, else `err`. */
+  explain(err: Error): Error {
+    try {
+      this.source.settle();
+    } catch (own) {
+      return own as Error;
+    }
+    return err;
+  }
+
+  /** Writes the source's next pieces while zlib may hold more; ends the stream after the last. */
+  private pump(): void {
+    while (!this.closed && !this.drained && this.writing < this.source.inFlight) {
+      let piece: Uint8Array | null;
+      try {
+        piece = this.source.next();
+      } catch (err) {
+        return this.fail(err as Error);
+      }
+      if (piece === null) {
+        this.drained = true;
+        this.zlib.end();
+        return;
+      }
+      this.writing++;
+      this.zlib.write(piece, () => {
+        this.writing--;
+        this.pump();
+      });
+    }
   }
 
   /** Fills `into` with the next inflated bytes, waiting for them; throws the stream's error, or if it ends short. */
@@ -173,7 +239,9 @@ class InflateFeed {
   }
 
   destroy(): void {
+    this.closed = true;
     this.zlib.destroy();
+    this.source.close();
   }
 
   private next(): Promise<void> {
@@ -188,6 +256,7 @@ class InflateFeed {
 
   private fail(err: Error): void {
     this.error ??= err;
+    this.closed = true;
     this.zlib.destroy();
     this.notify();
   }

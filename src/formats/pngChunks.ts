@@ -12,14 +12,14 @@ const CRC_TABLE = (() => {
   return t;
 })();
 
-type NativeCrc = (data: Uint8Array) => number;
+type NativeCrc = (data: Uint8Array, value?: number) => number;
 // Node 20.15+: a 15 MB file's chunks are checked in milliseconds instead of ~50 ms.
 const nativeCrc = (zlib as { crc32?: NativeCrc }).crc32;
 
-/** CRC-32 of the PNG (and zip) specs. */
-export function crc32(bytes: Uint8Array): number {
-  if (nativeCrc) return nativeCrc(bytes) >>> 0;
-  let c = 0xffffffff;
+/** CRC-32 of the PNG (and zip) specs; `prev`, the CRC of the bytes before these, continues it. */
+export function crc32(bytes: Uint8Array, prev = 0): number {
+  if (nativeCrc) return nativeCrc(bytes, prev) >>> 0;
+  let c = (prev ^ 0xffffffff) >>> 0;
   for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }

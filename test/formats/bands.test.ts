@@ -1,16 +1,29 @@
 // pngBands against decodePng: the same pixels (or the same one-line error) for every kind of PNG, at band sizes
 // from one row to the whole image and with zlib steps small enough to split rows between them.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { encode } from 'fast-png';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
-import { decodePng, pngBands, type BandOptions, type Raster } from '../../src/formats/index.js';
+import { decodePng, openPng, pngBands, type BandedRaster, type BandOptions, type FileBandOptions, type Raster } from '../../src/formats/index.js';
 import { makeChunk, PNG_SIGNATURE } from '../../src/formats/pngChunks.js';
+import { tempDir } from '../helpers/cli.js';
 import { concat, craft, filtered, ihdr, samples, scanlines } from './helpers.js';
 
+const dir = tempDir();
+let files = 0;
+
+/** `png` written to a file of its own and opened from there. */
+function fromFile(png: Uint8Array, opts: FileBandOptions): BandedRaster {
+  const path = join(dir, `f${files++}.png`);
+  writeFileSync(path, png);
+  return openPng(path, 'b.png', opts);
+}
+
 /** The bands put together, with every row delivered exactly once and in order. */
-async function assemble(png: Uint8Array, opts: BandOptions): Promise<Raster> {
-  const source = pngBands(png, 'b.png', opts);
+async function assemble(open: () => BandedRaster): Promise<Raster> {
+  const source = open();
   const row = 4 * source.width;
   const data = source.depth === 16 ? new Uint16Array(row * source.height) : new Uint8Array(row * source.height);
   let next = 0;
@@ -36,9 +49,9 @@ function whole(png: Uint8Array): Raster | string {
   }
 }
 
-async function banded(png: Uint8Array, opts: BandOptions): Promise<Raster | string> {
+async function banded(png: Uint8Array, opts: BandOptions | FileBandOptions, file = false): Promise<Raster | string> {
   try {
-    return await assemble(png, opts);
+    return await assemble(() => (file ? fromFile(png, opts) : pngBands(png, 'b.png', opts)));
   } catch (err) {
     expect(err).toBeInstanceOf(InputError);
     return (err as Error).message;
@@ -57,9 +70,14 @@ const READINGS: BandOptions[] = [
   {},
 ];
 
+// From a file: 7 bytes read at a time (chunk headers and CRCs split across reads) with one-row bands; 100 bytes;
+// the default.
+const FILE_READINGS: FileBandOptions[] = [{ readBytes: 7, bandBytes: 1, inflateChunk: 64 }, { readBytes: 100, bandBytes: 3 * 4 * 150 }, {}];
+
 async function expectSame(png: Uint8Array): Promise<void> {
   const want = whole(png);
   for (const opts of READINGS) expect(await banded(png, opts)).toEqual(want);
+  for (const opts of FILE_READINGS) expect(await banded(png, opts, true), JSON.stringify(opts)).toEqual(want);
 }
 
 describe('pngBands decodes as decodePng does', () => {
@@ -156,8 +174,8 @@ describe('pngBands reports bad files as decodePng does', () => {
       bad[at]! ^= 1 << k % 8;
       const png = concat(PNG_SIGNATURE, ihdr(w, h, 8, 2), makeChunk('IDAT', bad), makeChunk('IEND', new Uint8Array()));
       const want = whole(png);
-      for (const opts of READINGS) {
-        const got = await banded(png, opts);
+      for (const [opts, file] of [...READINGS.map((o) => [o, false] as const), ...FILE_READINGS.map((o) => [o, true] as const)]) {
+        const got = await banded(png, opts, file);
         if (typeof want === 'string') expect(got).toMatch(/^b\.png: (corrupt|truncated) PNG \(/);
         else expect(got).toEqual(want);
       }
