@@ -29,6 +29,8 @@ export function openPng(path: string, name = path, opts: FileBandOptions = {}): 
   if (!(Number.isSafeInteger(readBytes) && readBytes >= 1)) throw new RangeError(`readBytes must be a whole number of bytes >= 1, not ${readBytes}`);
   const walk = new ChunkWalk(path, name, readBytes);
   try {
+    // A pipe (/dev/stdin) cannot be read by position, and a directory not at all: read whole, as decodePng would.
+    if (!walk.regular) return pngBands(readInputFile(path), name, opts);
     const header = decodableHeader(walk.read(0, Math.min(walk.size, PREFIX)), name, opts);
     if (header.bitDepth !== 8 || header.interlaced) return pngBands(readInputFile(path), name, opts);
     const { plte, trns, idatAt } = walk.beforeImageData(header.colorType === 'indexed');
@@ -55,6 +57,8 @@ export function openPng(path: string, name = path, opts: FileBandOptions = {}): 
 /** A file's chunks, walked with synchronous reads from an open descriptor. */
 class ChunkWalk {
   readonly size: number;
+  /** A regular file, which can be read by position. */
+  readonly regular: boolean;
   private readonly fd: number;
   private pos = PNG_SIGNATURE.length; // the next unread byte
   private open = false; // between a chunk's header and its CRC
@@ -69,7 +73,9 @@ class ChunkWalk {
     private readonly readBytes: number,
   ) {
     this.fd = openInputFile(path);
-    this.size = fstatSync(this.fd).size;
+    const stat = fstatSync(this.fd);
+    this.size = stat.size;
+    this.regular = stat.isFile();
     this.scratch = new Uint8Array(Math.max(8, Math.min(readBytes, 1 << 16)));
   }
 

@@ -1,4 +1,5 @@
 // `ditherforge image` end to end: both backends give the same file, JSON reports, backend selection, bad input.
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encode } from 'fast-png';
@@ -6,7 +7,7 @@ import { describe, expect, test } from 'vitest';
 import { deflateSync } from 'node:zlib';
 import { decodePng } from '../../src/formats/index.js';
 import { craft, ihdr, scanlines } from '../formats/helpers.js';
-import { ditherforge, NO_ADAPTER, ourLines, tempDir } from '../helpers/cli.js';
+import { CLI, ditherforge, NO_ADAPTER, ourLines, tempDir } from '../helpers/cli.js';
 import { randomBytes } from '../helpers/random.js';
 
 const dir = tempDir();
@@ -126,6 +127,19 @@ describe('bad input: one line, non-zero exit, no output file', () => {
     const allowed = ditherforge(['image', input, '-o', out, '--max-pixels', String(203 * 77), '--backend', 'cpu']);
     expect(allowed.code, allowed.stderr).toBe(0);
     expect(existsSync(out)).toBe(true);
+  });
+
+  test('a directory is one line; a pipe is read whole and works', () => {
+    const r = ditherforge(['image', dir, '-o', join(dir, 'x.png'), '--backend', 'cpu']);
+    expect(r.code).toBe(1);
+    expect(ourLines(r.stderr)).toEqual([`ditherforge: ${dir}: is a directory`]);
+    const out = join(dir, 'from-stdin.png');
+    // Through a shell's pipe, as a user would (node's own stdin pipes are sockets, which /dev/stdin cannot open).
+    const piped = spawnSync('sh', ['-c', 'cat "$1" | "$2" "$3" image /dev/stdin -o "$4" --palette pico8 --backend cpu', 'sh', input, process.execPath, CLI, out]);
+    expect(piped.status, piped.stderr.toString()).toBe(0);
+    const direct = ditherforge(['image', input, '-o', join(dir, 'from-file.png'), '--palette', 'pico8', '--backend', 'cpu']);
+    expect(direct.code, direct.stderr).toBe(0);
+    expect(readFileSync(out).equals(readFileSync(join(dir, 'from-file.png')))).toBe(true);
   });
 
   test('a missing file and a bad option value name the input', () => {
