@@ -50,10 +50,13 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
   await dirHandle?.close();
 }
 
-/** The whole file; missing, directory and permission problems become InputErrors naming `path`. */
-export function readInputFile(path: string): Uint8Array {
+/**
+ * The whole file (from `fd` when it is open already); missing, directory and permission problems become InputErrors
+ * naming `path`.
+ */
+export function readInputFile(path: string, fd?: number): Uint8Array {
   try {
-    const buf = readFileSync(path);
+    const buf = readFileSync(fd ?? path);
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   } catch (err) {
     throw asInputError(path, err, PROBLEMS);

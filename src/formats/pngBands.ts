@@ -30,11 +30,18 @@ const MIB = 1 << 20;
  * The PNG's header and chunks checked now (InputErrors naming `name`), its rows decoded as they are read. 8-bit
  * non-interlaced images (photos, most tools' output) stream; other kinds decode whole, as one band.
  */
-export function pngBands(bytes: Uint8Array, name: string, opts: BandOptions = {}): BandedRaster {
-  for (const key of ['bandBytes', 'inflateChunk', 'aheadBytes'] as const) {
-    const v = opts[key];
-    if (v !== undefined && !(Number.isSafeInteger(v) && v >= 1)) throw new RangeError(`${key} must be a whole number of bytes >= 1, not ${String(v)}`);
+/** Throws a RangeError unless each of the options given (and `extra` ones) is a whole number of bytes, 1 to 1 GiB. */
+export function checkBandOptions(opts: object, extra: readonly string[] = []): void {
+  for (const key of ['bandBytes', 'inflateChunk', 'aheadBytes', ...extra]) {
+    const v = (opts as Record<string, unknown>)[key];
+    if (v !== undefined && !(Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= 1 << 30)) {
+      throw new RangeError(`${key} must be a whole number of bytes from 1 to 1 GiB, not ${String(v)}`);
+    }
   }
+}
+
+export function pngBands(bytes: Uint8Array, name: string, opts: BandOptions = {}): BandedRaster {
+  checkBandOptions(opts);
   const header = decodableHeader(bytes, name, opts);
   const { width, height, bitDepth, colorType } = header;
   const base = { width, height, source: { bitDepth, colorType } };
@@ -80,6 +87,8 @@ export interface ZlibSource {
    * the file ending inside it), which then explains the failure better.
    */
   settle(): void;
+  /** Reads and checks the rest of the file to IEND, once zlib's stream has ended (its image data unread). */
+  drain(): void;
   readonly inFlight: number;
   /** Releases what the source holds (a file descriptor). */
   close(): void;
@@ -88,7 +97,7 @@ export interface ZlibSource {
 /** The IDAT chunks of a file already in memory and checked. */
 function memorySource(idat: Uint8Array[]): ZlibSource {
   let i = 0;
-  return { next: () => idat[i++] ?? null, settle: () => {}, inFlight: Infinity, close: () => {} };
+  return { next: () => idat[i++] ?? null, settle: () => {}, drain: () => {}, inFlight: Infinity, close: () => {} };
 }
 
 /** The bands of an 8-bit non-interlaced image whose zlib data comes from `open()`'s source. */
@@ -106,7 +115,14 @@ export async function* inflatedBands(
   // The row above the band (unfiltering reads it), then the band's scanlines.
   const raw = new Uint8Array(line * (bandRows + 1));
   const rgba = new Uint8Array(4 * width * bandRows);
-  const feed = new InflateFeed(open(), rawSize(header), opts.inflateChunk ?? MIB, opts.aheadBytes ?? 8 * MIB, name);
+  const source = open();
+  let feed: InflateFeed;
+  try {
+    feed = new InflateFeed(source, rawSize(header), opts.inflateChunk ?? MIB, opts.aheadBytes ?? 8 * MIB, name);
+  } catch (err) {
+    source.close();
+    throw err;
+  }
   try {
     for (let y = 0; y < height; y += bandRows) {
       const n = Math.min(bandRows, height - y);
@@ -215,7 +231,7 @@ class InflateFeed {
       if (this.error) throw this.error;
       const b = this.queue[0];
       if (!b) {
-        if (this.ended) throw shortData(this.name, this.expected - this.total);
+        if (this.ended) throw this.checkRest(shortData(this.name, this.expected - this.total));
         await this.next();
         continue;
       }
@@ -236,6 +252,23 @@ class InflateFeed {
   async finish(): Promise<void> {
     while (!this.ended && !this.error) await this.next();
     if (this.error) throw this.error;
+    const err = this.checkRest(null);
+    if (err) throw err;
+  }
+
+  /**
+   * Once zlib's stream has ended, which it may before the file's last IDAT does: the file's own error for what
+   * follows (a bad CRC, or the file ending before IEND), checked as decodePng checks it, else `err`.
+   */
+  private checkRest<E extends Error | null>(err: E): Error | E {
+    if (!this.closed) {
+      try {
+        this.source.drain();
+      } catch (own) {
+        return own as Error;
+      }
+    }
+    return err;
   }
 
   destroy(): void {

@@ -2,12 +2,13 @@
 // before the image data are read and checked when the file is opened; the image data is read in pieces, into a
 // few reused buffers, as zlib takes it (pngBands.ts), and each chunk's CRC is checked as its end is read. On the
 // machine the CLI targets, where every fresh page costs ~6 µs to map, that spares a 4K photo's 15 MB file ~75 ms.
-// Checks and messages are decodePng's, found in file order: a bad CRC, the file ending before IEND.
+// Checks and messages are decodePng's, found in file order: a bad CRC, the file ending before IEND, to the last
+// chunk. One difference: a PLTE or tRNS after the image data (against the spec) is refused, not used.
 import { closeSync, fstatSync, readSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import { openInputFile, readInputFile } from './atomicWrite.js';
 import { decodableHeader, decodePng } from './png.js';
-import { inflatedBands, pngBands, type BandOptions, type ZlibSource } from './pngBands.js';
+import { checkBandOptions, inflatedBands, pngBands, type BandOptions, type ZlibSource } from './pngBands.js';
 import { crc32, PNG_SIGNATURE } from './pngChunks.js';
 import { rgba8Rows } from './pngRgba8.js';
 import type { BandedRaster, Raster } from './raster.js';
@@ -25,32 +26,42 @@ const PREFIX = 64 << 10;
  * images stream from the file; other kinds are read and decoded whole, as pngBands does.
  */
 export function openPng(path: string, name = path, opts: FileBandOptions = {}): BandedRaster {
-  const readBytes = opts.readBytes ?? 1 << 20;
-  if (!(Number.isSafeInteger(readBytes) && readBytes >= 1)) throw new RangeError(`readBytes must be a whole number of bytes >= 1, not ${readBytes}`);
-  const walk = new ChunkWalk(path, name, readBytes);
+  checkBandOptions(opts, ['readBytes']);
+  const walk = new ChunkWalk(openInputFile(path), path, name, opts.readBytes ?? 1 << 20);
+  let kept = false;
   try {
     // A pipe (/dev/stdin) cannot be read by position, and a directory not at all: read whole, as decodePng would.
-    if (!walk.regular) return pngBands(readInputFile(path), name, opts);
+    if (!walk.regular) return pngBands(walk.readAll(), name, opts);
     const header = decodableHeader(walk.read(0, Math.min(walk.size, PREFIX)), name, opts);
-    if (header.bitDepth !== 8 || header.interlaced) return pngBands(readInputFile(path), name, opts);
+    if (header.bitDepth !== 8 || header.interlaced) return pngBands(walk.readAll(), name, opts);
     const { plte, trns, idatAt } = walk.beforeImageData(header.colorType === 'indexed');
     const rows = rgba8Rows(header, plte, trns, name);
+    // The descriptor stays open until the raster is read, so a file replaced meanwhile is not read in its place.
     let read = false;
     const once = (): void => {
       if (read) throw new Error(`${name}: a banded raster can be read only once`);
       read = true;
     };
-    return {
+    const raster: BandedRaster = {
       width: header.width,
       height: header.height,
       depth: 8,
       hasAlpha: rows.hasAlpha,
       source: { bitDepth: 8, colorType: header.colorType },
-      whole: (): Raster => (once(), decodePng(readInputFile(path), name, opts)),
-      bands: () => (once(), inflatedBands(header, () => new ChunkWalk(path, name, readBytes).imageData(idatAt), rows.convert, name, opts)),
+      whole: (): Raster => {
+        once();
+        try {
+          return decodePng(walk.readAll(), name, opts);
+        } finally {
+          walk.close();
+        }
+      },
+      bands: () => (once(), inflatedBands(header, () => walk.imageData(idatAt), rows.convert, name, opts)),
     };
+    kept = true;
+    return raster;
   } finally {
-    walk.close();
+    if (!kept) walk.close();
   }
 }
 
@@ -59,7 +70,6 @@ class ChunkWalk {
   readonly size: number;
   /** A regular file, which can be read by position. */
   readonly regular: boolean;
-  private readonly fd: number;
   private pos = PNG_SIGNATURE.length; // the next unread byte
   private open = false; // between a chunk's header and its CRC
   private left = 0; // data bytes of the current chunk not yet read
@@ -67,12 +77,14 @@ class ChunkWalk {
   private crc = 0; // of the current chunk's type and the data read so far
   private readonly scratch: Uint8Array;
 
+  private closed = false;
+
   constructor(
-    path: string,
+    private readonly fd: number,
+    private readonly path: string,
     private readonly name: string,
     private readonly readBytes: number,
   ) {
-    this.fd = openInputFile(path);
     const stat = fstatSync(this.fd);
     this.size = stat.size;
     this.regular = stat.isFile();
@@ -80,7 +92,13 @@ class ChunkWalk {
   }
 
   close(): void {
-    closeSync(this.fd);
+    if (!this.closed) closeSync(this.fd);
+    this.closed = true;
+  }
+
+  /** The whole file, from the descriptor already open (a pipe is read once); problems as readInputFile says them. */
+  readAll(): Uint8Array {
+    return readInputFile(this.path, this.fd);
   }
 
   /** `length` bytes from `at`, fewer where the file ends. */
@@ -113,31 +131,47 @@ class ChunkWalk {
     }
   }
 
-  /** The zlib data of every IDAT chunk from `at` to IEND, in pieces of reused memory; other chunks checked and skipped. */
+  /**
+   * The zlib data of every IDAT chunk from `at` to IEND, in pieces of reused memory; other chunks checked and
+   * skipped. PLTE and tRNS, which the spec puts before the image data and the bands were made with, are refused.
+   */
   imageData(at: number): ZlibSource {
-    this.pos = at;
-    const slots = Array.from({ length: 4 }, () => new Uint8Array(this.readBytes));
+    this.pos = at; // back to the first IDAT's header, whatever was read since
+    this.open = false;
+    this.left = 0;
+    const inFlight = 3;
+    const slots = Array.from({ length: inFlight }, () => new Uint8Array(Math.min(this.readBytes, this.size)));
     let slot = 0;
     let done = false;
-    return {
-      inFlight: slots.length - 1, // the piece being read never shares memory with one zlib still holds
-      next: () => {
-        for (;;) {
-          if (this.open && this.left === 0) {
-            this.end();
-            done ||= this.type === 'IEND';
-          }
-          if (done) return null;
-          if (!this.open) this.begin();
-          if (this.type !== 'IDAT') this.skip();
-          else if (this.left > 0) return this.take(Math.min(this.left, this.readBytes), slots[slot++ % slots.length]);
+    const next = (into?: Uint8Array): Uint8Array | null => {
+      for (;;) {
+        if (this.open && this.left === 0) {
+          this.end();
+          done ||= this.type === 'IEND';
         }
-      },
+        if (done) return null;
+        if (!this.open) {
+          this.begin();
+          if (this.type === 'PLTE' || this.type === 'tRNS') {
+            throw new InputError(this.name, `corrupt PNG (${this.type} chunk after the image data; the PNG spec puts it before)`);
+          }
+        }
+        if (this.type !== 'IDAT' || !into) this.skip();
+        else if (this.left > 0) return this.take(Math.min(this.left, into.length), into);
+      }
+    };
+    return {
+      // pump() asks for a piece only while fewer than inFlight are written and not yet consumed, so the slot read
+      // into is never one zlib still holds.
+      inFlight,
+      next: () => next(slots[slot++ % inFlight]),
       settle: () => {
         if (!this.open) return;
         this.skip();
         this.end();
       },
+      // The rest of the file checked to IEND, its image data unread: what follows the zlib stream's end.
+      drain: () => void next(),
       close: () => this.close(),
     };
   }

@@ -22,7 +22,8 @@ export interface RasterBand {
 
 /**
  * A raster that can be read band by band as it decodes (so a kernel can start on the first rows while the rest
- * inflate on another thread), or whole. One reading per raster: `bands()` or `whole()`, once.
+ * inflate on another thread), or whole. One reading per raster: `bands()` or `whole()`, once (a raster opened from
+ * a file keeps its descriptor until then).
  */
 export interface BandedRaster extends Omit<Raster, 'data'> {
   /** The bands, top to bottom. A band's data is valid only until the next band is asked for (its memory is reused). */

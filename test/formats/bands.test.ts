@@ -1,6 +1,6 @@
 // pngBands against decodePng: the same pixels (or the same one-line error) for every kind of PNG, at band sizes
 // from one row to the whole image and with zlib steps small enough to split rows between them.
-import { writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { encode } from 'fast-png';
@@ -151,6 +151,29 @@ describe('pngBands reports bad files as decodePng does', () => {
     });
   }
 
+  // zlib's stream can end before the file's image data does: the rest is still checked, to IEND.
+  describe('after the zlib stream ends', () => {
+    const junk = Uint8Array.from(samples(5000, 256, 4));
+    const tail = (...chunks: Uint8Array[]) => concat(PNG_SIGNATURE, header, makeChunk('IDAT', deflateSync(raw)), ...chunks);
+    const iend = makeChunk('IEND', new Uint8Array());
+    const badCrc = (chunk: Uint8Array) => chunk.map((b, i) => (i === chunk.length - 1 ? b ^ 1 : b));
+    const files: [string, Uint8Array][] = [
+      ['more IDATs of junk, then IEND (accepted by both)', tail(makeChunk('IDAT', junk), makeChunk('IDAT', junk), iend)],
+      ['the file cut inside a later IDAT', tail(makeChunk('IDAT', junk), makeChunk('IDAT', junk), iend).subarray(0, -1000)],
+      ['a bad CRC in a later IDAT', tail(makeChunk('IDAT', junk), badCrc(makeChunk('IDAT', junk)), iend)],
+      ['a bad CRC in a tEXt after the image data', tail(badCrc(makeChunk('tEXt', Uint8Array.of(65, 0, 66))), iend)],
+      ['no IEND', tail(makeChunk('IDAT', junk))],
+    ];
+    for (const [label, png] of files) it(label, () => expectSame(png));
+  });
+
+  it('a PLTE or tRNS after the image data: decodePng takes it, a file read as it decodes refuses it', async () => {
+    const idat = makeChunk('IDAT', deflateSync(raw));
+    const png = concat(PNG_SIGNATURE, header, idat, makeChunk('tRNS', Uint8Array.of(0, 1, 0, 2, 0, 3)), makeChunk('IEND', new Uint8Array()));
+    expect(typeof whole(png)).not.toBe('string');
+    expect(await banded(png, {}, true)).toBe('b.png: corrupt PNG (tRNS chunk after the image data; the PNG spec puts it before)');
+  });
+
   it('a file cut at every offset, and every byte flipped, errs alike', async () => {
     const png = craft(header, raw);
     for (let cut = 0; cut < png.length; cut++) await expectSame(png.subarray(0, cut));
@@ -186,9 +209,23 @@ describe('pngBands reports bad files as decodePng does', () => {
 
   it('band options must be whole numbers of bytes', () => {
     const png = craft(header, raw);
-    for (const bad of [{ aheadBytes: 0 }, { bandBytes: NaN }, { inflateChunk: 1.5 }, { bandBytes: -4 }]) {
+    for (const bad of [{ aheadBytes: 0 }, { bandBytes: NaN }, { inflateChunk: 1.5 }, { bandBytes: -4 }, { inflateChunk: 2 ** 40 }]) {
       expect(() => pngBands(png, 'o.png', bad)).toThrow(RangeError);
+      expect(() => fromFile(png, bad)).toThrow(RangeError);
     }
+    expect(() => fromFile(png, { readBytes: 0 })).toThrow(RangeError);
+  });
+
+  // Linux: the open descriptors are listed in /proc/self/fd.
+  it.runIf(existsSync('/proc/self/fd'))('a file read as it decodes is closed however the reading ends', async () => {
+    const open = () => readdirSync('/proc/self/fd').length;
+    const before = open();
+    const big = craft(ihdr(64, 64, 8, 2), scanlines(Uint8Array.from(samples(64 * 64 * 3, 256, 2)), 64));
+    for await (const band of fromFile(big, { bandBytes: 1, readBytes: 64 }).bands()) if (band.firstRow === 3) break;
+    fromFile(big, {}).whole();
+    await banded(craft(header, badFilter), { readBytes: 7 }, true); // fails mid-stream
+    await banded(craft(header, raw).subarray(0, 60), {}, true); // fails when opened
+    expect(open()).toBe(before);
   });
 
   it('header problems are thrown when the raster is opened, before any band', () => {
