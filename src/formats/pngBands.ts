@@ -26,10 +26,6 @@ export interface BandOptions extends DecodeOptions {
 
 const MIB = 1 << 20;
 
-/**
- * The PNG's header and chunks checked now (InputErrors naming `name`), its rows decoded as they are read. 8-bit
- * non-interlaced images (photos, most tools' output) stream; other kinds decode whole, as one band.
- */
 /** Throws a RangeError unless each of the options given (and `extra` ones) is a whole number of bytes, 1 to 1 GiB. */
 export function checkBandOptions(opts: object, extra: readonly string[] = []): void {
   for (const key of ['bandBytes', 'inflateChunk', 'aheadBytes', ...extra]) {
@@ -40,39 +36,43 @@ export function checkBandOptions(opts: object, extra: readonly string[] = []): v
   }
 }
 
+/**
+ * The PNG's header and chunks checked now (InputErrors naming `name`), its rows decoded as they are read. 8-bit
+ * non-interlaced images (photos, most tools' output) stream; other kinds decode whole, as one band.
+ */
 export function pngBands(bytes: Uint8Array, name: string, opts: BandOptions = {}): BandedRaster {
   checkBandOptions(opts);
   const header = decodableHeader(bytes, name, opts);
-  const { width, height, bitDepth, colorType } = header;
-  const base = { width, height, source: { bitDepth, colorType } };
+  if (header.bitDepth !== 8 || header.interlaced) {
+    const raster = decodePng(bytes, name, opts); // decoded now: these kinds have no banded reading
+    return readOnce(raster, name, () => raster, async function* () {
+      yield { firstRow: 0, rows: raster.height, data: raster.data };
+    });
+  }
+  const chunks = imageChunks(bytes, header, name);
+  const rows = rgba8Rows(header, chunks.plte, chunks.trns, name);
+  return readOnce(
+    rgba8Info(header, rows.hasAlpha),
+    name,
+    () => decodePng(bytes, name, opts),
+    () => inflatedBands(header, () => memorySource(chunks.idat), rows.convert, name, opts),
+  );
+}
+
+/** What a streamed 8-bit image's raster says of itself before any row is read. */
+export function rgba8Info(header: PngHeader, hasAlpha: boolean): Omit<Raster, 'data'> {
+  return { width: header.width, height: header.height, depth: 8, hasAlpha, source: { bitDepth: 8, colorType: header.colorType } };
+}
+
+/** A banded raster whose `whole` and `bands` may, between them, be called once. */
+export function readOnce(info: Omit<Raster, 'data'>, name: string, whole: () => Raster, bands: () => AsyncIterable<RasterBand>): BandedRaster {
   let read = false;
   const once = (): void => {
     if (read) throw new Error(`${name}: a banded raster can be read only once`);
     read = true;
   };
-  const whole = (): Raster => (once(), decodePng(bytes, name, opts));
-  if (bitDepth !== 8 || header.interlaced) {
-    const raster = decodePng(bytes, name, opts); // decoded now: these kinds have no banded reading
-    return {
-      ...base,
-      depth: raster.depth,
-      hasAlpha: raster.hasAlpha,
-      whole: () => (once(), raster),
-      bands: async function* () {
-        once();
-        yield { firstRow: 0, rows: height, data: raster.data };
-      },
-    };
-  }
-  const chunks = imageChunks(bytes, header, name);
-  const rows = rgba8Rows(header, chunks.plte, chunks.trns, name);
-  return {
-    ...base,
-    depth: 8,
-    hasAlpha: rows.hasAlpha,
-    whole,
-    bands: () => (once(), inflatedBands(header, () => memorySource(chunks.idat), rows.convert, name, opts)),
-  };
+  const { width, height, depth, hasAlpha, source } = info;
+  return { width, height, depth, hasAlpha, source, whole: () => (once(), whole()), bands: () => (once(), bands()) };
 }
 
 /**
@@ -231,7 +231,10 @@ class InflateFeed {
       if (this.error) throw this.error;
       const b = this.queue[0];
       if (!b) {
-        if (this.ended) throw this.checkRest(shortData(this.name, this.expected - this.total));
+        if (this.ended) {
+          this.source.drain(); // zlib's stream may end before the file's image data does: the file's own error first
+          throw shortData(this.name, this.expected - this.total);
+        }
         await this.next();
         continue;
       }
@@ -252,23 +255,8 @@ class InflateFeed {
   async finish(): Promise<void> {
     while (!this.ended && !this.error) await this.next();
     if (this.error) throw this.error;
-    const err = this.checkRest(null);
-    if (err) throw err;
-  }
-
-  /**
-   * Once zlib's stream has ended, which it may before the file's last IDAT does: the file's own error for what
-   * follows (a bad CRC, or the file ending before IEND), checked as decodePng checks it, else `err`.
-   */
-  private checkRest<E extends Error | null>(err: E): Error | E {
-    if (!this.closed) {
-      try {
-        this.source.drain();
-      } catch (own) {
-        return own as Error;
-      }
-    }
-    return err;
+    // zlib's stream may end before the file's last IDAT does: what follows is checked as decodePng checks it.
+    this.source.drain();
   }
 
   destroy(): void {

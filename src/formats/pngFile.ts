@@ -8,10 +8,10 @@ import { closeSync, fstatSync, readSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import { openInputFile, readInputFile } from './atomicWrite.js';
 import { decodableHeader, decodePng } from './png.js';
-import { checkBandOptions, inflatedBands, pngBands, type BandOptions, type ZlibSource } from './pngBands.js';
+import { checkBandOptions, inflatedBands, pngBands, readOnce, rgba8Info, type BandOptions, type ZlibSource } from './pngBands.js';
 import { crc32, PNG_SIGNATURE } from './pngChunks.js';
 import { rgba8Rows } from './pngRgba8.js';
-import type { BandedRaster, Raster } from './raster.js';
+import type { BandedRaster } from './raster.js';
 
 export interface FileBandOptions extends BandOptions {
   /** Bytes read from the file at a time (default 1 MiB; tests make it small to split chunks across reads). */
@@ -37,27 +37,18 @@ export function openPng(path: string, name = path, opts: FileBandOptions = {}): 
     const { plte, trns, idatAt } = walk.beforeImageData(header.colorType === 'indexed');
     const rows = rgba8Rows(header, plte, trns, name);
     // The descriptor stays open until the raster is read, so a file replaced meanwhile is not read in its place.
-    let read = false;
-    const once = (): void => {
-      if (read) throw new Error(`${name}: a banded raster can be read only once`);
-      read = true;
-    };
-    const raster: BandedRaster = {
-      width: header.width,
-      height: header.height,
-      depth: 8,
-      hasAlpha: rows.hasAlpha,
-      source: { bitDepth: 8, colorType: header.colorType },
-      whole: (): Raster => {
-        once();
+    const raster = readOnce(
+      rgba8Info(header, rows.hasAlpha),
+      name,
+      () => {
         try {
           return decodePng(walk.readAll(), name, opts);
         } finally {
           walk.close();
         }
       },
-      bands: () => (once(), inflatedBands(header, () => walk.imageData(idatAt), rows.convert, name, opts)),
-    };
+      () => inflatedBands(header, () => walk.imageData(idatAt), rows.convert, name, opts),
+    );
     kept = true;
     return raster;
   } finally {
@@ -76,7 +67,6 @@ class ChunkWalk {
   private type = '';
   private crc = 0; // of the current chunk's type and the data read so far
   private readonly scratch: Uint8Array;
-
   private closed = false;
 
   constructor(
